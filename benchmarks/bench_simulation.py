@@ -1,0 +1,115 @@
+"""Time ``simulate`` against the bare matrix products it must do, and its peak memory.
+
+    python benchmarks/bench_simulation.py
+
+For each setting it reports, all measured in this one run:
+- ``simulate``: best wall time of several calls;
+- ``matmul``: the same chain of products on fresh arrays of the same shapes
+  and dtype (forward a_l = a_{l-1} W_l, backward dW_l = A_{l-1}^T D_l and
+  dA_{l-1} = D_l W_l^T): the floor of any implementation;
+- ``draws``: the Gaussian draws it must make (X, every W, the read-out G);
+- the ratios simulate / matmul and simulate / (matmul + draws);
+- the peak resident memory of a fresh process running it once (``peak MB``),
+  and the part of it above the process before the call (``+MB``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from playground.budget import LARGEST_SETTING  # noqa: E402
+from playground.simulation import simulate  # noqa: E402
+
+DEFAULT = dict(activation="tanh", initializer="normal", depth=5, width=500, n_samples=1000, init_params={"std": 0.01})
+
+
+def best_of(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def bare_products(depth: int, width: int, n_samples: int, rng: np.random.Generator):
+    x = rng.standard_normal((n_samples, width))
+    weights = [rng.standard_normal((width, width)) / np.sqrt(width) for _ in range(depth)]
+    upstream0 = rng.standard_normal((n_samples, width))
+
+    def run():
+        outputs = [x]
+        for w in weights:
+            outputs.append(outputs[-1] @ w)
+        grad = np.empty((width, width))
+        upstream = upstream0.copy()
+        for layer in range(depth, 0, -1):
+            delta = outputs.pop()
+            np.matmul(outputs[-1].T, delta, out=grad)
+            if layer > 1:
+                np.matmul(delta, weights[layer - 1].T, out=upstream)
+
+    return run
+
+
+def draws(depth: int, width: int, n_samples: int, rng: np.random.Generator):
+    def run():
+        rng.standard_normal((n_samples, width))
+        for _ in range(depth):
+            rng.standard_normal((width, width))
+        rng.standard_normal((n_samples, width))
+
+    return run
+
+
+def peak_memory(setting: dict) -> tuple[float, float]:
+    """Peak RSS of a fresh process that runs ``simulate`` once, and its growth during the call."""
+    code = f"""
+import json, resource, sys
+sys.path.insert(0, {str(ROOT)!r})
+from playground.simulation import simulate
+import psutil
+before = psutil.Process().memory_info().rss
+simulate(**json.loads({json.dumps(json.dumps(setting))}))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(peak, before)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    peak, before = float(out[0]), float(out[1])
+    return peak / 2**20, (peak - before) / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    print(f"numpy {np.__version__}; best of {args.repeats}")
+    header = f"{'setting':<44}{'simulate s':>11}{'matmul s':>10}{'draws s':>9}{'ratio':>7}{'ratio+draws':>12}{'peak MB':>9}{'+MB':>7}"
+    print(header)
+    for name, setting in (("default", DEFAULT), ("largest", LARGEST_SETTING)):
+        depth, width, n = setting["depth"], setting["width"], setting["n_samples"]
+        simulate(**setting)  # warm imports and allocator
+        t_sim = best_of(lambda: simulate(**setting), args.repeats)
+        t_mm = best_of(bare_products(depth, width, n, rng), args.repeats)
+        t_draw = best_of(draws(depth, width, n, rng), args.repeats)
+        peak, grown = peak_memory(setting)
+        label = f"{name} ({setting['activation']}, {depth}x{width}, {n} samples)"
+        print(
+            f"{label:<44}{t_sim:>11.3f}{t_mm:>10.3f}{t_draw:>9.3f}{t_sim / t_mm:>7.2f}"
+            f"{t_sim / (t_mm + t_draw):>12.2f}{peak:>9.0f}{grown:>7.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

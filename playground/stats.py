@@ -1,0 +1,60 @@
+"""Summary statistics of big arrays, computed fast and without overflow."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# Below this, products of values approach float64's subnormal range, where
+# matrix products run about a hundred times slower: such layers are flushed.
+UNDERFLOW = 1e-250
+# Mean squares below this are recomputed after scaling, to keep their digits.
+_TINY_SQUARES = 1e-200
+
+
+def moments(x: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation of all of ``x``, NaN for both if any value is not finite.
+
+    The fast path is one ``sum`` and one BLAS dot product. Where that would
+    overflow (values above about 1e150), cancel (a mean much larger than the
+    spread) or lose precision (tiny values), a scaled two-pass computation
+    takes over.
+    """
+    flat = x.reshape(-1)
+    n = flat.size
+    total = float(flat.sum())
+    square_sum = float(flat @ flat) if math.isfinite(total) else math.inf
+    if math.isfinite(square_sum) and square_sum > _TINY_SQUARES * n:
+        mean = total / n
+        mean_square = square_sum / n
+        var = mean_square - mean * mean
+        if var > 1e-8 * mean_square:
+            return mean, math.sqrt(var)
+    absmax = max(float(flat.max()), -float(flat.min()))
+    if not math.isfinite(absmax):
+        return math.nan, math.nan
+    if absmax == 0.0:
+        return 0.0, 0.0
+    scaled = flat / absmax
+    return float(scaled.mean()) * absmax, float(scaled.std()) * absmax
+
+
+def bin_counts(x: np.ndarray, low: float, high: float, bins: int) -> np.ndarray:
+    """Counts of ``x`` in ``bins`` equal bins over [low, high]; values outside land in the edge bins."""
+    flat = np.asarray(x, dtype=float).reshape(-1)
+    if not high > low:
+        high = low + 1.0
+    position = (flat - low) * (bins / (high - low))
+    np.clip(position, 0, bins - 1, out=position)
+    return np.bincount(position.astype(np.intp), minlength=bins)
+
+
+def first_values(x: np.ndarray, limit: int) -> np.ndarray:
+    """The first rows of ``x`` holding at most about ``limit`` values.
+
+    Rows are independent samples (or units), so the first ones are a fair
+    sample of the rest; histograms use them to stay cheap on big layers.
+    """
+    rows = max(1, limit // max(1, x.shape[1]))
+    return x[:rows]
