@@ -1,0 +1,41 @@
+"""Helpers shared by the chart builders."""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+# Wide enough for a projector, small enough for a laptop.
+PANEL_WIDTH = 150
+PANEL_HEIGHT = 120
+LINE_HEIGHT = 260
+
+
+def spans_decades(values: pd.Series | np.ndarray, decades: float = 2.0) -> bool:
+    """Whether the positive finite values span more than ``decades`` powers of ten."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    return v.size > 1 and math.log10(v.max() / v.min()) > decades
+
+
+def y_scale(values, decades: float = 2.0) -> alt.Scale:
+    """A log scale where the values span decades, a linear one from 0 otherwise."""
+    if spans_decades(values, decades):
+        return alt.Scale(type="log")
+    return alt.Scale(zero=True)
+
+
+def positive(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Rows whose ``column`` is positive and finite: what a log axis can show."""
+    values = frame[column].astype(float)
+    return frame[np.isfinite(values) & (values > 0)]
+
+
+def shown_layers(depth: int, most: int = 10) -> list[int]:
+    """At most ``most`` layers, evenly spread and always with the first and the last."""
+    if depth <= most:
+        return list(range(1, depth + 1))
+    return sorted({int(round(v)) for v in np.linspace(1, depth, most)})
