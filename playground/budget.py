@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 # Ranges the page offers and accepts from a link.
-DEPTH_RANGE = (1, 50)
+DEPTH_RANGE = (1, 100)
 WIDTH_RANGE = (1, 1000)
 SAMPLES_RANGE = (10, 5000)
 SEED_RANGE = (0, 2**31 - 1)

@@ -1,0 +1,110 @@
+"""The page in Streamlit's AppTest: every option renders, links set the controls and come back."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from playground import activations, budget, initializers, links
+from playground.settings import VIEWS
+from playground.simulation import simulate
+from playground.verdict import verdict
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+SMALL = {"depth": "3", "width": "40", "samples": "100"}
+
+
+def page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def charts(at: AppTest) -> list:
+    return at.get("vega_lite_chart")
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def test_default_page_is_the_notes_experiment():
+    at = page()
+    assert not at.exception
+    assert at.selectbox(key="activation").value == "tanh"
+    assert at.selectbox(key="init").value == "normal"
+    assert at.select_slider(key="std").value == 0.01
+    assert (at.slider(key="depth").value, at.slider(key="width").value, at.slider(key="samples").value) == (5, 500, 1000)
+    expected = verdict(simulate("tanh", "normal", depth=5, width=500, init_params={"std": 0.01})).text
+    assert expected in texts(at.warning)
+    assert {k: at.query_params[k] for k in at.query_params} == links.default_query()
+
+
+@pytest.mark.parametrize("name", list(activations.ACTIVATIONS))
+def test_every_activation_renders(name):
+    at = page(SMALL | {"activation": name})
+    assert not at.exception and at.selectbox(key="activation").value == name
+    assert len(charts(at)) >= 2
+
+
+@pytest.mark.parametrize("name", list(initializers.INITIALIZERS))
+def test_every_initializer_renders(name):
+    at = page(SMALL | {"init": name})
+    assert not at.exception and at.selectbox(key="init").value == name
+    for param in initializers.INITIALIZERS[name].params:
+        assert param.name in at.session_state
+
+
+def test_every_view_option_renders():
+    at = page(SMALL)
+    shown = at.radio(key="view").options
+    keys = [key for key, label in VIEWS.items() if label in shown]
+    assert keys[0] == "activations" and len(keys) == len(shown)
+    for key in keys:
+        at.radio(key="view").set_value(key).run()
+        assert not at.exception, key
+        assert at.query_params["view"] == key
+
+
+def test_a_link_sets_the_controls():
+    at = page({"activation": "relu", "init": "he_normal", "depth": "10", "width": "500", "bias": "0.01", "seed": "3"})
+    assert not at.exception
+    assert at.selectbox(key="activation").value == "relu"
+    assert at.selectbox(key="init").value == "he_normal"
+    assert at.slider(key="depth").value == 10
+    assert at.number_input(key="bias").value == 0.01
+    assert at.number_input(key="seed").value == 3
+    assert not at.warning or all("link" not in w for w in texts(at.warning))
+
+
+def test_a_bad_link_shows_a_note_and_uses_defaults():
+    at = page({"depth": "999", "activation": "<b>x</b>", "nope": "1"})
+    assert not at.exception
+    notes = " ".join(texts(at.warning))
+    assert "depth=“999” was ignored" in notes and "Unknown link parameter “nope”" in notes
+    assert "activation=" in notes and "<b>" not in notes
+    assert at.slider(key="depth").value == 5 and at.selectbox(key="activation").value == "tanh"
+
+
+def test_the_url_follows_the_controls():
+    at = page(SMALL)
+    at.selectbox(key="activation").set_value("relu").run()
+    at.selectbox(key="init").set_value("he_normal").run()
+    assert at.query_params["activation"] == "relu" and at.query_params["init"] == "he_normal"
+    assert "std" not in at.query_params
+    state, notes = links.parse_query(dict(at.query_params))
+    assert notes == [] and state.network.activation == "relu" and state.network.depth == 3
+
+
+def test_the_budget_lowers_samples_and_says_so():
+    at = page({"depth": "50", "width": "1000", "samples": "5000"})
+    assert not at.exception
+    expected = budget.affordable_samples(50, 1000, 5000)
+    assert any(f"Using {expected} samples instead of 5000" in i for i in texts(at.info))
+
+
+def test_overflow_is_shown_not_raised():
+    at = page({"activation": "linear", "init": "constant", "value": "10", "depth": "100", "width": "1000"})
+    assert not at.exception
+    assert any("overflow at layer" in e for e in texts(at.error))
