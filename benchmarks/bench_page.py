@@ -1,0 +1,123 @@
+"""How fast the page answers a control change, and how many bytes of chart data it sends.
+
+    python benchmarks/bench_page.py [--browser]
+
+Script runs (Streamlit's AppTest, in this process):
+- ``first view``: a new session at the default setting with empty caches;
+- ``change, cold``: the activation changed to one not computed yet;
+- ``change, cached``: back to a setting already computed.
+Chart data: the bytes of every chart's Vega-Lite spec and Arrow datasets
+that one run of each section sends to the browser, at the default setting
+and at the largest one.
+
+With ``--browser`` it also times, in headless Chromium against a running
+server, a control change until the script has finished (cold, then cached).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import streamlit as st  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from playground import budget  # noqa: E402
+from playground.settings import VIEWS  # noqa: E402
+
+APP = str(ROOT / "streamlit_app.py")
+LARGEST = {"depth": str(budget.DEPTH_RANGE[1]), "width": str(budget.WIDTH_RANGE[1]),
+           "samples": str(budget.SAMPLES_RANGE[1])}
+
+
+def page(query: dict) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for name, value in query.items():
+        at.query_params[name] = value
+    return at
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def chart_bytes(at: AppTest) -> int:
+    total = 0
+    for chart in at.get("vega_lite_chart"):
+        total += len(chart.proto.spec.encode()) + sum(len(d.data.data) for d in chart.proto.datasets)
+    return total
+
+
+def script_times(repeats: int) -> None:
+    st.cache_data.clear()
+    at = page({})
+    first = timed(at.run)
+    cold, cached = [], []
+    activations = ["relu", "sigmoid", "selu", "leaky_relu", "linear"]
+    for name in activations[:repeats]:
+        cold.append(timed(lambda: at.selectbox(key="activation").set_value(name).run()))
+        cached.append(timed(lambda: at.selectbox(key="activation").set_value("tanh").run()))
+        assert not at.exception
+    print(f"first view (default setting, empty caches): {first:.3f} s")
+    print(f"change, cold   (median of {len(cold)}): {statistics.median(cold):.3f} s   max {max(cold):.3f} s")
+    print(f"change, cached (median of {len(cached)}): {statistics.median(cached):.3f} s   max {max(cached):.3f} s")
+
+
+def section_bytes() -> None:
+    print(f"{'section':<22}{'default KB':>12}{'largest KB':>12}")
+    for view in VIEWS:
+        sizes = []
+        for extra in ({}, LARGEST):
+            at = page({"view": view} | extra).run()
+            if at.exception:
+                sizes.append(float("nan"))
+                continue
+            sizes.append(chart_bytes(at) / 1024)
+        print(f"{view:<22}{sizes[0]:>12.1f}{sizes[1]:>12.1f}")
+
+
+def browser_times(repeats: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from browser import launch, streamlit_server, wait_until_done
+
+    with streamlit_server() as (url, _), sync_playwright() as p:
+        browser = launch(p)
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        tab.goto(url + "/")
+        wait_until_done(tab)
+        times = {"cold": [], "cached": []}
+        for index, depth in enumerate([6, 7, 8, 9, 11][:repeats]):
+            for kind, value in (("cold", depth), ("cached", 5)):
+                start = time.perf_counter()
+                tab.goto(f"{url}/?depth={value}&seed={index if kind == 'cold' else 0}")
+                tab.wait_for_selector("[data-testid='stVegaLiteChart'] svg")
+                wait_until_done(tab)
+                times[kind].append(time.perf_counter() - start - 0.3)  # wait_until_done's settle time
+        browser.close()
+    for kind, values in times.items():
+        print(f"browser, link opened, {kind:<6} (median of {len(values)}): {statistics.median(values):.3f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--browser", action="store_true")
+    args = parser.parse_args()
+    script_times(args.repeats)
+    section_bytes()
+    if args.browser:
+        browser_times(args.repeats)
+
+
+if __name__ == "__main__":
+    main()

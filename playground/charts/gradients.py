@@ -1,0 +1,75 @@
+"""Charts of the backward pass: gradient spread per layer, and saturated or dead units per bias."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from .common import LINE_HEIGHT, positive
+
+# dL/ds and dL/dW keep their colours in every chart of the section.
+QUANTITY_COLORS = {"dL/ds (per example)": "#e45756", "dL/dW": "#4c78a8"}
+SOURCE_DASHES = {"measured": [1, 0], "mean-field theory": [6, 4]}
+
+
+def gradient_std_chart(frame: pd.DataFrame, *, title: str = "Gradients per layer") -> alt.Chart:
+    """Standard deviation of dL/ds and dL/dW per layer, measured and predicted, on a log axis.
+
+    ``frame`` is long: layer, quantity (a key of ``QUANTITY_COLORS``), source
+    (a key of ``SOURCE_DASHES``) and std. A log axis makes a gradient that
+    shrinks by the same factor at every layer a straight line, so vanishing
+    and exploding read as slopes. Zeros and non-finite values cannot be drawn
+    there and are left out.
+    """
+    data = positive(frame, "std")
+    subtitle = "Log axis. Solid: measured; dashed: the mean-field prediction. Layer 1 is next to the input."
+    if len(data) < len(frame):
+        subtitle += " Zeros and non-finite values are not drawn."
+    return (
+        alt.Chart(data, title=alt.TitleParams(title, subtitle=subtitle, anchor="start"))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("layer:Q", title="layer", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("std:Q", title="standard deviation", scale=alt.Scale(type="log"), axis=alt.Axis(format="~g")),
+            color=alt.Color(
+                "quantity:N",
+                title="gradient",
+                scale=alt.Scale(domain=list(QUANTITY_COLORS), range=list(QUANTITY_COLORS.values())),
+            ),
+            strokeDash=alt.StrokeDash(
+                "source:N",
+                title="source",
+                scale=alt.Scale(domain=list(SOURCE_DASHES), range=list(SOURCE_DASHES.values())),
+            ),
+            detail="source:N",
+            tooltip=[
+                alt.Tooltip("layer:Q", title="layer"),
+                alt.Tooltip("quantity:N", title="gradient"),
+                alt.Tooltip("source:N", title="source"),
+                alt.Tooltip("std:Q", title="std", format=".3~g"),
+            ],
+        )
+        .properties(height=LINE_HEIGHT)
+    )
+
+
+def unit_share_chart(frame: pd.DataFrame, *, title: str, y_title: str) -> alt.Chart:
+    """Share of saturated (or dead) values per layer, one line per bias constant.
+
+    ``frame``: layer, bias (a label such as "b = 0.01") and share in [0, 1].
+    """
+    return (
+        alt.Chart(frame, title=alt.TitleParams(title, anchor="start"))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("layer:Q", title="layer", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("share:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            color=alt.Color("bias:N", title="bias"),
+            tooltip=[
+                alt.Tooltip("layer:Q", title="layer"),
+                alt.Tooltip("bias:N", title="bias"),
+                alt.Tooltip("share:Q", title="share", format=".2%"),
+            ],
+        )
+        .properties(height=LINE_HEIGHT)
+    )

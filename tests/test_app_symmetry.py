@@ -1,0 +1,77 @@
+"""The symmetry section in AppTest: it renders for both W2 cases and any eps, and shows the API's numbers."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from playground import symmetry
+from playground.settings import Symmetry
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+# A small sidebar network, so that the page's own simulation stays quick.
+SMALL = {"depth": "3", "width": "40", "samples": "100", "view": "symmetry"}
+
+
+def page(query: dict) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for name, value in (SMALL | query).items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def latex(at: AppTest) -> str:
+    return "\n".join(e.value for e in at.get("latex"))
+
+
+def texts(at: AppTest, kind: str) -> str:
+    return "\n".join(e.value for e in at.get(kind))
+
+
+@pytest.mark.parametrize("w2, eps", [("notes", "0"), ("equal", "1e-16"), ("notes", "1e-08"), ("equal", "0.1")])
+def test_section_renders_and_shows_the_api_numbers(w2, eps):
+    at = page({"w2": w2, "eps": eps})
+    assert not at.exception
+    assert at.radio(key="w2").value == w2
+    assert at.select_slider(key="eps").value == float(eps)
+    ex = symmetry.worked_example(symmetry.W2_CASES[w2].w2)
+    shown = latex(at)
+    for name in ("Z1", "Z2", "dW2", "dA1", "dZ1", "dW1", "W1_next", "W2_next"):
+        assert symmetry.latex_matrix(ex[name]) in shown, name
+    # The 1/m shown as a factor, and the notes' 35 divided by it.
+    assert r"\frac{1}{3} \begin{bmatrix}35 \\ 35 \\ 35\end{bmatrix}" in shown and r"\dfrac{35}{3}" in shown
+    if w2 == "notes":
+        assert r"\dfrac{13}{3}" in shown and "3 : 1 : 2" in texts(at, "markdown")
+    else:
+        assert r"\dfrac{26}{3}" in shown and "stay identical" in texts(at, "success")
+    assert "exactly 0.0" in texts(at, "success")
+    assert len(at.get("vega_lite_chart")) == 1
+    assert at.query_params["w2"] == w2 and float(at.query_params["eps"]) == float(eps)
+
+
+def test_shown_step_count_is_the_computed_one():
+    at = page({"eps": "1e-08"})
+    run = symmetry.symmetry_over_training("tanh", 1e-8)
+    assert f"at step {run.eps_matters_at}" in texts(at, "info")
+
+
+def test_link_eps_off_the_grid_is_offered():
+    at = page({"eps": "0.05"})
+    assert not at.exception and at.select_slider(key="eps").value == 0.05
+
+
+def test_moving_the_controls_updates_the_link():
+    at = page({})
+    at.select_slider(key="eps").set_value(1e-12)
+    at.radio(key="w2").set_value("equal")
+    at.run()
+    assert not at.exception
+    assert at.query_params["eps"] == "1e-12" and at.query_params["w2"] == "equal"
+
+
+def test_bad_link_values_give_notes_not_tracebacks():
+    at = page({"eps": "lots", "w2": "<b>x</b>"})
+    assert not at.exception
+    assert at.select_slider(key="eps").value == Symmetry().eps and at.radio(key="w2").value == Symmetry().w2
+    notes = texts(at, "warning")
+    assert "eps=" in notes and "w2=" in notes
