@@ -10,9 +10,11 @@ number written in advance.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Callable
 
-from .settings import Network, PageState, Symmetry, Training
+from . import symmetry
+from .settings import Network, PageState, Symmetry
 from .simulation import SimulationResult
 
 Runner = Callable[[Network], SimulationResult]
@@ -37,6 +39,7 @@ class Lesson:
 
 TANH_DEEP = Network(activation="tanh", depth=10, width=500)
 RELU_DEEP = Network(activation="relu", depth=10, width=500)
+LESSONS_EQUAL_NETWORK = Network(activation="tanh", init="constant", init_params=(("value", 0.5),), depth=3, width=50)
 
 
 def _std(result: SimulationResult) -> tuple[float, float]:
@@ -45,19 +48,24 @@ def _std(result: SimulationResult) -> tuple[float, float]:
     return float(std.iloc[0]), float(std.iloc[-1])
 
 
+@lru_cache(maxsize=4)
+def _symmetry_facts(activation: str) -> tuple[tuple[tuple[int, ...], ...], float, int]:
+    """Equal-column groups of dW1 with W2 = [2, 2, 2], and the constant start's spread after training."""
+    groups = tuple(symmetry.equal_column_groups(symmetry.worked_example(w2=(2, 2, 2))["dW1"]))
+    trained = symmetry.symmetry_over_training(activation, eps=0.0)
+    return groups, trained.final_spread["constant"], trained.steps
+
+
 def _equal_weights(run: Runner) -> Finding:
-    net = Network(activation="tanh", init="constant", init_params=(("value", 0.5),), depth=3, width=50)
-    result = run(net)
-    # Equal weights make every unit of a layer compute the same value for an
-    # example: the activations then take only `samples` distinct values, and
-    # the histogram of the first layer keeps the spread of the inputs' sums.
-    first, last = _std(result)
+    activation = LESSONS_EQUAL_NETWORK.activation
+    groups, spread, steps = _symmetry_facts(activation)
+    equal = " = ".join(f"column {c + 1}" for c in groups[0]) if groups else "no two columns"
     text = (
-        f"With every weight 0.5, each layer's {net.width} units compute one and the same number per example "
-        f"(std across the batch {first:.3g} at layer 1, {last:.3g} at layer {net.depth}, but 0 across units). "
-        "The Symmetry section shows the gradient columns and the training that never separates them."
+        f"Notes 001's example with every outgoing weight 2: in dW1, {equal}, so one update keeps the units "
+        f"equal. Trained for {steps} steps from all weights 0.5, the {activation} hidden units end "
+        f"{spread!r} apart: bit-for-bit identical."
     )
-    return Finding(text, holds=True)
+    return Finding(text, holds=len(groups) == 1 and len(groups[0]) == 3 and spread == 0.0)
 
 
 def _small_weights(run: Runner) -> Finding:
@@ -172,7 +180,7 @@ LESSONS: dict[str, Lesson] = {
             "Units that start equal compute the same thing, get the same gradient and stay equal.",
             _equal_weights,
             view="symmetry",
-            network=Network(activation="tanh", init="constant", init_params=(("value", 0.5),), depth=3, width=50),
+            network=LESSONS_EQUAL_NETWORK,
             symmetry=Symmetry(w2="equal", eps=0.0),
         ),
         _lesson(
@@ -244,6 +252,3 @@ def neighbours(key: str) -> tuple[str | None, str | None]:
     after = LESSON_ORDER[index + 1] if index + 1 < len(LESSON_ORDER) else None
     return before, after
 
-
-def default_training() -> Training:
-    return Training()
