@@ -536,11 +536,21 @@ def symmetry_section(activation: str) -> None:
 
 # The bias constants notes 003 weighs against each other.
 COMPARED_BIASES = (0.0, 0.01)
+# Weights (depth x width^2 per run) the section's comparison runs may have
+# together. Even at few samples a run costs time in proportion to its weights:
+# a 50 x 500 run with 240 samples took 3.6 s on the shared 2-core machine, 0.7 s
+# of it drawing weights. Beyond this, the comparisons are left out and the page
+# says so; the notes' 5 to 10 layers of 500 stay well within it.
+COMPARISON_WEIGHTS = 2e7
 
 
 def _g(value: float) -> str:
     """A number as the section prints it: 3 significant digits, a dash where there is none."""
     return f"{value:.3g}" if math.isfinite(value) else "—"
+
+
+def _share(value: float) -> str:
+    return f"{value:.1%}" if math.isfinite(value) else "—"
 
 
 def _square(value) -> float:
@@ -582,7 +592,8 @@ def comparison_networks(network: Network) -> dict[str, Network]:
     """The runs the section compares, label -> network, with one sample count that fits the budget.
 
     The biases of 003 (and the sidebar's), and each remedy switched; the
-    first entry is the sidebar's own setting.
+    first entry is the sidebar's own setting. Empty where drawing their
+    weights would exceed ``COMPARISON_WEIGHTS``.
     """
     variants = {"this setting": network}
     for b in COMPARED_BIASES:
@@ -590,7 +601,9 @@ def comparison_networks(network: Network) -> dict[str, Network]:
     variants[f"inputs {'raw' if network.normalize_inputs else 'normalized'}"] = replace(
         network, normalize_inputs=not network.normalize_inputs
     )
-    variants[f"batch norm {'off' if network.batch_norm else 'on'}"] = replace(network, batch_norm=not network.batch_norm)
+    variants[f"batch norm {'off' if network.batch_norm else 'on'}"] = replace(
+        network, batch_norm=not network.batch_norm
+    )
     # The sidebar's own bias may be one of 003's: then it is one run, not two.
     variants = {label: net for label, net in variants.items() if label == "this setting" or net != network}
     samples = min(
@@ -599,10 +612,24 @@ def comparison_networks(network: Network) -> dict[str, Network]:
         )
         for net in variants.values()
     )
-    return {label: replace(net, samples=samples) for label, net in variants.items()}
+    variants = {label: replace(net, samples=samples) for label, net in variants.items()}
+    extra_runs = sum(net != network for net in variants.values())
+    if extra_runs * network.depth * network.width**2 > COMPARISON_WEIGHTS:
+        return {}
+    return variants
 
 
-def gradient_headline(network: Network, result: SimulationResult) -> None:
+def comparisons_skipped(network: Network) -> None:
+    st.info(
+        f"The comparison runs (bias 0 against 0.01, inputs and batch norm switched) are left out for "
+        f"{network.depth} layers of {network.width} units: drawing their weights alone would take seconds. "
+        "Every panel above already follows the sidebar's bias, input and batch-norm switches; "
+        "with fewer layers or units the comparisons appear here.",
+        icon="⏱️",
+    )
+
+
+def gradient_headline(network: Network, result: SimulationResult, table) -> None:
     layers = result.layers
     delta, grad = layers["delta_std"], layers["grad_std"]
     last = network.depth
@@ -614,7 +641,8 @@ def gradient_headline(network: Network, result: SimulationResult) -> None:
         "back; above 1: it explodes.",
     )
     cols[1].metric("dL/ds at layer 1 (std)", _g(float(delta.iloc[0])))
-    cols[2].metric(f"dL/ds at layer {last} (std)", _g(float(delta.iloc[-1])))
+    if last > 1:
+        cols[2].metric(f"dL/ds at layer {last} (std)", _g(float(delta.iloc[-1])))
     cols[3].metric(
         f"dL/dW: layer 1 ÷ layer {last}", _g(_first_over_last(grad)),
         help="The same ratio for the weights' gradient dL/dW, what gradient descent actually applies.",
@@ -626,15 +654,38 @@ def gradient_headline(network: Network, result: SimulationResult) -> None:
     feeding_last = (
         math.hypot(float(layers["mean"].iloc[-2]), float(layers["std"].iloc[-2])) if last > 1 else feeding_first
     )
-    st.markdown(
-        f"dL/dW_l = (1/m) A_{{l−1}}ᵀ · dL/ds_l: a weight's gradient is the activation feeding it times the "
-        f"gradient of the unit it feeds. From layer {last} back to layer 1, dL/ds changes "
-        f"×{_g(_first_over_last(delta))} and the RMS of the activations feeding the layer changes "
-        f"×{_g(feeding_first / feeding_last) if feeding_last else '—'} (layer {last}: {_g(feeding_last)}, "
-        f"layer 1: the inputs, {_g(feeding_first)}), so dL/dW changes ×{_g(_first_over_last(grad))}. "
-        "Where the signal shrinks going forward exactly as dL/ds shrinks going back, dL/dW is the same at every "
-        "layer, and uniformly tiny."
+    delta_ratio, grad_ratio = _first_over_last(delta), _first_over_last(grad)
+    feeding_ratio = feeding_first / feeding_last if feeding_last else math.nan
+    text = (
+        r"$\partial L/\partial W_l = \frac{1}{m} A_{l-1}^\top\, \partial L/\partial s_l$: "
+        "a weight's gradient is the activation feeding it times the "
+        f"gradient of the unit it feeds. From layer {last} back to layer 1, dL/ds changes ×{_g(delta_ratio)} and "
+        f"the RMS of the activations feeding the layer ×{_g(feeding_ratio)} (into layer {last}: "
+        f"{_g(feeding_last)}; into layer 1, the inputs: {_g(feeding_first)}), so dL/dW changes ×{_g(grad_ratio)}."
     )
+    if delta_ratio < 0.1 and 0.5 < grad_ratio < 2:
+        text += (
+            " The signal shrinks going forward exactly as dL/ds shrinks going back: dL/dW is about the same at "
+            "every layer, and uniformly small. What vanishes is dL/ds, and with it the signal."
+        )
+    column = stopped_column(network.activation)
+    if column == "saturated" and delta_ratio > 1 and layers["saturated"].max() > 0.5 and last > 1:
+        # Notes 003 say saturation makes gradients vanish: measure what it does.
+        per_layer = delta_ratio ** (1 / (last - 1))
+        predicted = ""
+        if not isinstance(table, str):
+            var = table["delta_variance"].to_numpy()
+            with np.errstate(all="ignore"):
+                factor = float(np.median(np.sqrt(var[:-1] / var[1:])))
+            predicted = f" (the mean-field theory: ×{_g(factor)})"
+        text += (
+            f" Up to {layers['saturated'].max():.0%} of the units are saturated, and yet dL/ds grows going back, "
+            f"×{_g(per_layer)} per layer{predicted}: φ′ ≈ 0 stops the saturated units, but the others multiply "
+            f"dL/ds by weights with n Var(w) = {_g(theory.weight_gain(network.init, network.width, network.params))}; "
+            "each layer back multiplies its std by √(n Var(w) E[φ′(s)²]). Notes 003's \"gradients will be zero\" "
+            "is wrong here."
+        )
+    st.markdown(text)
 
 
 def unit_shares(network: Network, runs: dict[str, SimulationResult]) -> None:
@@ -668,10 +719,10 @@ def unit_shares(network: Network, runs: dict[str, SimulationResult]) -> None:
     for b, r in sorted(by_bias.items()):
         row = {"bias": f"{b:g}"}
         if column:
-            row[f"{column}, layer 1"] = r.layers[column].iloc[0]
-            row[f"{column}, layer {network.depth}"] = r.layers[column].iloc[-1]
-        row["std of a, last layer"] = r.layers["std"].iloc[-1]
-        row["dL/ds layer 1 ÷ last"] = _first_over_last(r.layers["delta_std"])
+            row[f"{column}, layer 1"] = _share(float(r.layers[column].iloc[0]))
+            row[f"{column}, layer {network.depth}"] = _share(float(r.layers[column].iloc[-1]))
+        row["std of a, last layer"] = _g(float(r.layers["std"].iloc[-1]))
+        row["dL/ds layer 1 ÷ last"] = _g(_first_over_last(r.layers["delta_std"]))
         rows.append(row)
     table = pd.DataFrame(rows)
     st.dataframe(table, hide_index=True, width="stretch")
@@ -684,25 +735,34 @@ def unit_shares(network: Network, runs: dict[str, SimulationResult]) -> None:
             f"{_g(r1.layers['std'].iloc[-1])} with b = {b1:g})."
         )
     elif column:
-        worst0, worst1 = float(r0.layers[column].max()), float(r1.layers[column].max())
-        spread = r0.layers["pre_std"].dropna()
-        moved = abs(worst1 - worst0) >= 0.01
-        st.markdown(
-            f"Measured: with b = {b0:g} the share {column} is {worst0:.1%} at the worst layer "
-            f"(last layer {r0.layers[column].iloc[-1]:.1%}); with b = {b1:g} it is {worst1:.1%} "
-            f"(last layer {r1.layers[column].iloc[-1]:.1%}). A bias of {b1:g} shifts every s by {b1:g}, while s "
-            f"spreads with std {_g(spread.min())} to {_g(spread.max())} across the layers"
-            + (
-                ": where s is that small, the shift decides which side of the kink or bound the units fall on."
-                if moved
-                else ": the shift is too small against that spread to move many units."
-            )
-            + (
-                " 003's reason for 0.01, that every ReLU unit then fires, holds only in that case."
-                if spec.can_die
-                else ""
-            )
+        share0, share1 = r0.layers[column].to_numpy(dtype=float), r1.layers[column].to_numpy(dtype=float)
+        change = np.nan_to_num(np.abs(share1 - share0), nan=0.0)
+        at = int(np.argmax(change))
+        spread = r0.layers["pre_std"].to_numpy(dtype=float)
+        text = (
+            f"Measured: with b = {b0:g} the share {column} is {np.nanmax(share0):.1%} at the worst layer "
+            f"(last layer {share0[-1]:.1%}); with b = {b1:g} it is {np.nanmax(share1):.1%} "
+            f"(last layer {share1[-1]:.1%})."
         )
+        if np.nanmax(spread) == 0:
+            text += " No weight spreads s here: every s is the bias itself."
+        elif change[at] >= 0.01:
+            text += (
+                f" The bias moves it most at layer {at + 1}: {share0[at]:.1%} → {share1[at]:.1%}, where s spreads "
+                f"with std {_g(spread[at])} against a shift of {b1:g}."
+            )
+            if spec.can_die and spread[at] < 10 * b1:
+                text += (
+                    " That is 003's reason for 0.01 (every ReLU unit fires), and it holds only where s is that small."
+                )
+        else:
+            text += (
+                f" A shift of {b1:g} is small against s's spread (std {_g(np.nanmin(spread))} to "
+                f"{_g(np.nanmax(spread))} across the layers): it moves no layer's share by 1 point."
+            )
+            if spec.can_die:
+                text += " 003's reason for 0.01, that every ReLU unit then fires, does not hold here."
+        st.markdown(text)
     samples = next(iter(runs.values())).n_samples
     if samples != network.samples:
         st.caption(f"These comparison runs use {samples} samples each, to stay within the page's budget.")
@@ -719,11 +779,16 @@ def theory_part(network: Network, result: SimulationResult, table) -> None:
         r"q_l = n\operatorname{Var}(w)\;\mathbb{E}_z\!\left[\phi\!\left(b + \sqrt{q_{l-1}}\,z\right)^2\right],"
         r"\quad z \sim \mathcal{N}(0, 1)"
     )
+    st.latex(
+        r"\text{backward: }\ \operatorname{Var}\!\left(\frac{\partial L}{\partial s_{l-1}}\right) = "
+        r"n\operatorname{Var}(w)\;\mathbb{E}\!\left[\phi'(s_{l-1})^2\right]\operatorname{Var}\!\left("
+        r"\frac{\partial L}{\partial s_l}\right)"
+    )
     st.caption(
-        "The mean-field recursion (Poole et al. 2016, Schoenholz et al. 2017) is the infinite-width limit: the next "
-        "weights multiply the second moment E[a²] of what feeds them, not its variance, and φ is integrated against "
-        "the Gaussian of s numerically. For φ(s) = s and b = 0 it is the notes' formula; for ReLU and b = 0 it "
-        "gives He's ½. Backward: Var(dL/ds_{l−1}) = n Var(w) E[φ′(s_{l−1})²] Var(dL/ds_l)."
+        "The mean-field recursions (Poole et al. 2016; Schoenholz et al. 2017) are the infinite-width limit: the "
+        "next weights multiply the second moment E[a²] of what feeds them, not its variance, and φ and φ′ are "
+        "integrated against the Gaussian of s numerically. For φ(s) = s and b = 0 they give the notes' formula; "
+        "for ReLU and b = 0, He's ½."
     )
     if isinstance(table, str):
         st.info(f"No prediction here: {table}.", icon="ℹ️")
@@ -762,17 +827,18 @@ def remedies_part(network: Network, runs: dict[str, SimulationResult]) -> None:
         row = {
             "inputs": "normalized" if r.normalize_inputs else "raw",
             "batch norm": "on" if r.batch_norm else "off",
-            "E[x²]": _square(r.input["mean"]) + _square(r.input["std"]),
-            "Var(s), layer 1": _square(r.layers["pre_std"].iloc[0]),
-            "std of a, last layer": float(r.layers["std"].iloc[-1]),
+            "E[x²]": _g(_square(r.input["mean"]) + _square(r.input["std"])),
+            "Var(s), layer 1": _g(_square(r.layers["pre_std"].iloc[0])),
+            "std of a, last layer": _g(float(r.layers["std"].iloc[-1])),
         }
         if column:
-            row[f"{column}, worst layer"] = float(r.layers[column].max())
-        row["dL/ds layer 1 ÷ last"] = _first_over_last(r.layers["delta_std"])
-        row["dL/dW layer 1 ÷ last"] = _first_over_last(r.layers["grad_std"])
+            row[f"{column}, worst layer"] = _share(float(r.layers[column].max()))
+        row["dL/ds layer 1 ÷ last"] = _g(_first_over_last(r.layers["delta_std"]))
+        row["dL/dW layer 1 ÷ last"] = _g(_first_over_last(r.layers["grad_std"]))
         return row
 
-    st.dataframe(pd.DataFrame([describe(r) for r in (here, flipped_inputs, flipped_bn)]), hide_index=True, width="stretch")
+    rows = [describe(r) for r in (here, flipped_inputs, flipped_bn)]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     normalized, raw = (here, flipped_inputs) if here.normalize_inputs else (flipped_inputs, here)
     st.markdown(
         f"**Input normalization** centres x and scales it to variance 1. Raw inputs (mean "
@@ -813,7 +879,7 @@ def gradients_section(network: Network, result: SimulationResult) -> None:
             icon="⛔",
         )
     table = predicted_layers(network)
-    gradient_headline(network, result)
+    gradient_headline(network, result, table)
     frame = theory.gradient_frame(result.layers, table if not isinstance(table, str) else None)
     if frame.empty:
         st.info("No gradient is finite here, so there is nothing to plot.", icon="ℹ️")
@@ -835,16 +901,17 @@ def gradients_section(network: Network, result: SimulationResult) -> None:
             "smaller than the largest shows as one spike at 0; read its size on the log chart above."
         )
     runs = {label: run_simulation(net) for label, net in comparison_networks(network).items()}
-    unit_shares(network, runs)
+    if runs:
+        unit_shares(network, runs)
+    else:
+        comparisons_skipped(network)
     theory_part(network, result, table)
-    remedies_part(network, runs)
+    if runs:
+        remedies_part(network, runs)
 
 
 # --- compare & train: several initializers side by side, then trained ---------------
 
-# Most samples per simulation in the comparison: 8 runs of the notes' 500-unit layers stay fast,
-# and 500 x 500 values per layer pin every std down to a fraction of a percent.
-COMPARE_SAMPLES = 500
 # Offered besides the default comparison; a link may bring others (e.g. "normal:0.5").
 COMPARE_EXTRA = ("constant", "uniform", "xavier_uniform", "he_uniform", "normal:0.1", "normal:0.5")
 LR_STEPS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
@@ -895,6 +962,19 @@ def run_training(
             _progress.close()
 
 
+def _three_digits(values) -> list[str]:
+    """Numbers as text with 3 significant digits ("7.48e+11"), "–" where there is none.
+
+    Text, because the table's own number format writes 7.48e11 out in full.
+    """
+    return ["–" if np.isnan(v) else f"{v:.3g}" for v in np.asarray(values, dtype=float)]
+
+
+def _canonical(key: str) -> str:
+    """One spelling per initializer ("normal:0.010" -> "normal:0.01"); the key itself if it names none."""
+    return next(iter(compare.canonical_keys([key])), key)
+
+
 def _with_current(choices: tuple, key: str) -> list:
     """The choices plus the widget's current value (a link may hold any valid one), sorted."""
     current = st.session_state.get(key)
@@ -903,7 +983,7 @@ def _with_current(choices: tuple, key: str) -> list:
 
 def compare_part(network: Network, keys: tuple[str, ...]) -> None:
     spec = activations.ACTIVATIONS[network.activation]
-    samples = compare.comparison_samples(network, len(keys), COMPARE_SAMPLES)
+    samples = compare.comparison_samples(network, len(keys))
     comparison = run_comparison(replace(network, samples=samples), keys)
     labels = [comparison.labels[key] for key in keys]
     st.caption(
@@ -926,21 +1006,24 @@ def compare_part(network: Network, keys: tuple[str, ...]) -> None:
             width="content",
         )
     st.altair_chart(compare_charts.gradient_std_chart(comparison.layers, labels), width="stretch")
+    summary = comparison.summary.drop(columns=["init", "kind"]).assign(
+        last_std=_three_digits(comparison.summary["last_std"]), grad_ratio=_three_digits(comparison.summary["grad_ratio"])
+    )
     st.dataframe(
-        comparison.summary.drop(columns=["init", "kind"]),
+        summary,
         hide_index=True,
         width="stretch",
         column_config={
             "label": st.column_config.TextColumn("initializer"),
-            "last_std": st.column_config.NumberColumn(
-                "last-layer std", format="%.3g", help="Standard deviation of the last layer's activations."),
+            "last_std": st.column_config.TextColumn(
+                "last-layer std", help="Standard deviation of the last layer's activations."),
             "saturated": st.column_config.NumberColumn(
                 "saturated", format="percent", help="Largest share over the layers of tanh/sigmoid outputs within "
                 "0.01 of a bound, where the derivative is nearly 0."),
             "dead": st.column_config.NumberColumn(
                 "dead", format="percent", help="Largest share over the layers of ReLU outputs exactly 0."),
-            "grad_ratio": st.column_config.NumberColumn(
-                "grad. layer 1 / last", format="%.3g", help="std of dL/dW at layer 1 over that at the last layer: "
+            "grad_ratio": st.column_config.TextColumn(
+                "grad. layer 1 / last", help="std of dL/dW at layer 1 over that at the last layer: "
                 "far below 1, gradients vanish on the way back; far above, they explode. Empty when either is 0."),
             "verdict": st.column_config.TextColumn("verdict", width="large"),
         },
@@ -1011,7 +1094,9 @@ def train_part(network: Network, keys: tuple[str, ...]) -> None:
         width="stretch",
     )
     summary = result.summary.drop(columns=["init"]).assign(
-        diverged_at=[f"diverged at step {int(v)}" if np.isfinite(v) else "no" for v in result.summary["diverged_at"]]
+        diverged_at=[f"diverged at step {int(v)}" if np.isfinite(v) else "no" for v in result.summary["diverged_at"]],
+        loss=_three_digits(result.summary["loss"]),
+        weight_change=_three_digits(result.summary["weight_change"]),
     )
     st.dataframe(
         summary,
@@ -1019,12 +1104,13 @@ def train_part(network: Network, keys: tuple[str, ...]) -> None:
         width="stretch",
         column_config={
             "label": st.column_config.TextColumn("initializer"),
-            "loss": st.column_config.NumberColumn("final loss", format="%.3g", help="ln 2 ≈ 0.693: nothing learned."),
+            "loss": st.column_config.TextColumn(
+                "final loss", help="The last finite loss. ln 2 ≈ 0.693: nothing learned."),
             "accuracy": st.column_config.NumberColumn("accuracy", format="percent", help="On the training points."),
             "diverged_at": st.column_config.TextColumn("diverged"),
             "steps_run": st.column_config.NumberColumn("steps run"),
-            "weight_change": st.column_config.NumberColumn(
-                "hidden weights moved", format="%.3g",
+            "weight_change": st.column_config.TextColumn(
+                "hidden weights moved",
                 help="||W_end − W_start|| / ||W_start|| over the hidden layers (absolute when W_start = 0): "
                 "0 means the hidden layers never changed."),
         },
@@ -1048,7 +1134,11 @@ def train_part(network: Network, keys: tuple[str, ...]) -> None:
 def compare_section(network: Network) -> None:
     st.subheader("The same network under several initializers")
     current = [str(v) for v in st.session_state.get("compare", [])]
-    options = list(dict.fromkeys([*DEFAULT_COMPARED, *COMPARE_EXTRA, *current]))
+    # A link's spelling ("normal:0.010") replaces the offered one of the same initializer.
+    spelled = {_canonical(key): key for key in current}
+    options = list(dict.fromkeys(
+        spelled.get(_canonical(key), key) for key in [*DEFAULT_COMPARED, *COMPARE_EXTRA, *current]
+    ))
     chosen = st.multiselect(
         "Initializers to compare", options=options, key="compare", format_func=compare.key_label,
         max_selections=links.MAX_COMPARED,

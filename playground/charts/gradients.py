@@ -10,6 +10,8 @@ from .common import LINE_HEIGHT, positive
 # dL/ds and dL/dW keep their colours in every chart of the section.
 QUANTITY_COLORS = {"dL/ds (per example)": "#e45756", "dL/dW": "#4c78a8"}
 SOURCE_DASHES = {"measured": [1, 0], "mean-field theory": [6, 4]}
+BIAS_COLORS = ["#4c78a8", "#e45756", "#54a24b"]
+BIAS_DASHES = [[1, 0], [6, 4], [2, 2]]
 
 
 def gradient_std_chart(frame: pd.DataFrame, *, title: str = "Gradients per layer") -> alt.Chart:
@@ -64,7 +66,9 @@ def unit_share_chart(frame: pd.DataFrame, *, title: str, y_title: str) -> alt.Ch
         .encode(
             x=alt.X("layer:Q", title="layer", axis=alt.Axis(tickMinStep=1, format="d")),
             y=alt.Y("share:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-            color=alt.Color("bias:N", title="bias"),
+            # Distinct colours and dashes: where the bias changes nothing the lines coincide.
+            color=alt.Color("bias:N", title="bias", scale=alt.Scale(range=BIAS_COLORS)),
+            strokeDash=alt.StrokeDash("bias:N", title="bias", scale=alt.Scale(range=BIAS_DASHES)),
             tooltip=[
                 alt.Tooltip("layer:Q", title="layer"),
                 alt.Tooltip("bias:N", title="bias"),

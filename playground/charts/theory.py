@@ -70,7 +70,11 @@ def ratio_chart(frame: pd.DataFrame, *, title: str = "Measured ÷ predicted") ->
             ],
         )
     )
-    one = alt.Chart(pd.DataFrame({"ratio": [1.0]})).mark_rule(color="gray").encode(y="ratio:Q")
+    one = (
+        alt.Chart(pd.DataFrame({"ratio": [1.0], "meaning": ["measured = predicted"]}))
+        .mark_rule(color="gray")
+        .encode(y="ratio:Q", tooltip=[alt.Tooltip("meaning:N", title="")])
+    )
     return alt.layer(one, lines).properties(
         title=alt.TitleParams(title, subtitle="Log axis; 1 is a perfect prediction.", anchor="start"),
         height=LINE_HEIGHT,
