@@ -984,7 +984,9 @@ def _with_current(choices: tuple, key: str) -> list:
 def compare_part(network: Network, keys: tuple[str, ...]) -> None:
     spec = activations.ACTIVATIONS[network.activation]
     samples = compare.comparison_samples(network, len(keys))
-    comparison = run_comparison(replace(network, samples=samples), keys)
+    # The sidebar's own initializer plays no part: leave it out of the cache key.
+    neutral = replace(network, samples=samples, init=Network().init, init_params=Network().init_params)
+    comparison = run_comparison(neutral, keys)
     labels = [comparison.labels[key] for key in keys]
     st.caption(
         f"The sidebar's network ({spec.label}, {network.depth} layers of {network.width} units, bias {network.bias:g}) "
@@ -1062,13 +1064,16 @@ def train_part(network: Network, keys: tuple[str, ...]) -> None:
         "The initializer draws every weight matrix, the output layer's too (a different read-out would hide "
         "the symmetry of zero and constant starts)."
     )
-    capped = [f"width {width} instead of {network.width}"] if width < network.width else []
-    capped += [f"depth {depth} instead of {network.depth}"] if depth < network.depth else []
-    if capped or points < datasets.DEFAULT_POINTS:
-        reduced = f"{points} points instead of {datasets.DEFAULT_POINTS}" if points < datasets.DEFAULT_POINTS else ""
+    lowered = [
+        f"{name} {used} instead of {asked}"
+        for name, used, asked in (
+            ("width", width, network.width), ("depth", depth, network.depth), ("points", points, datasets.DEFAULT_POINTS)
+        )
+        if used < asked
+    ]
+    if lowered:
         st.info(
-            "Trained with " + ", ".join([*capped, *([reduced] if reduced else [])])
-            + ": the comparison trains one network per initializer, and must stay fast.",
+            "Trained with " + ", ".join(lowered) + ": one network is trained per initializer, and that must stay fast.",
             icon="⏱️",
         )
 
@@ -1121,8 +1126,9 @@ def train_part(network: Network, keys: tuple[str, ...]) -> None:
     )
     with st.expander("What to look for"):
         st.markdown(
-            "- **zeros** (and **constant**): every hidden unit computes the same thing, so they all get the same "
-            "update; with zeros no hidden weight gets any gradient at all. The loss stays at ln 2.\n"
+            "- **zeros** and **constant**: every hidden unit computes the same thing, so they all get the same "
+            "update; with zeros no hidden weight gets any gradient at all. Zeros stay at ln 2; constant ends "
+            "there, however large its loss starts.\n"
             "- **normal, std 0.01** in a deep tanh network: the signal shrinks by √n · 0.01 per layer and so does "
             "the gradient; the loss sits at ln 2 before it moves, if it moves at all (try depth 10).\n"
             "- **ReLU, depth 5–10, gradient descent with learning rate 0.1**: He's std √(2/n) trains, std 1 "

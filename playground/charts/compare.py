@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Sequence
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
 from .common import positive, shown_layers
@@ -60,16 +59,19 @@ def packed(frame: pd.DataFrame, by: Sequence[str], arrays: dict[str, str]) -> pd
     return pd.DataFrame(rows, columns=[*by, *arrays])
 
 
-def unpack(chart: alt.Chart, arrays: Sequence[str], by: Sequence[str], index: str = "i") -> alt.Chart:
-    """Split the packed ``arrays`` back into one row per value, numbered 0, 1, ... in ``index`` per group."""
+def unpack(chart: alt.Chart, arrays: Sequence[str], by: Sequence[str], index: str | None = "i") -> alt.Chart:
+    """Split the packed ``arrays`` back into one row per value, numbered 0, 1, ... in ``index`` per group.
+
+    ``index=None`` leaves the rows unnumbered.
+    """
     split = {column: f"split(datum.{column}, ',')" for column in arrays}
     numbers = {column: f"toNumber(datum.{column})" for column in arrays}
-    return (
-        chart.transform_calculate(**split)
-        .transform_flatten(list(arrays))
-        .transform_calculate(**numbers)
-        .transform_window(**{index: "row_number()"}, groupby=list(by))
-        .transform_calculate(**{index: f"datum.{index} - 1"})
+    chart = chart.transform_calculate(**split).transform_flatten(list(arrays)).transform_calculate(**numbers)
+    if index is None:
+        return chart
+    # Flatten keeps the order of the array; row_number counts from 1.
+    return chart.transform_window(**{index: "row_number()"}, groupby=list(by)).transform_calculate(
+        **{index: f"datum.{index} - 1"}
     )
 
 

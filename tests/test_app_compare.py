@@ -1,0 +1,91 @@
+"""The "Compare & train" section of the page, run headless with Streamlit's AppTest."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+# A light network, so that each run trains quickly; the section itself is the same.
+LIGHT = {"view": "compare", "depth": "3", "width": "100", "steps": "50"}
+
+
+def run(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    return at
+
+
+def charts(at: AppTest) -> list:
+    return at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_the_section_renders_with_the_defaults():
+    at = run(view="compare")
+    assert_clean(at)
+    assert len(charts(at)) == 5
+    assert len(at.dataframe) == 2
+    assert at.multiselect(key="compare").value == [
+        "zeros", "normal:0.01", "normal:1", "lecun_normal", "xavier_normal", "he_normal", "orthogonal", "sparse",
+    ]
+    # The comparison says that it lowered the samples, and the progress bar is gone once training is done.
+    assert any("500 samples" in info.value for info in at.info)
+    assert not at.get("progress")
+
+
+def test_a_link_can_compare_any_fixed_std():
+    at = run(**LIGHT, compare="he_normal,normal:0.5,normal:0.010")
+    assert_clean(at)
+    select = at.multiselect(key="compare")
+    assert select.value == ["he_normal", "normal:0.5", "normal:0.010"]
+    # Options are shown by their labels: each initializer once, in the link's spelling.
+    assert "normal, std 0.5" in select.options
+    assert len(set(select.options)) == len(select.options)
+    assert len(charts(at)) == 5
+
+
+@pytest.mark.parametrize("dataset", ["circles", "moons", "spirals", "xor"])
+def test_every_dataset_trains(dataset):
+    at = run(**LIGHT, dataset=dataset, compare="zeros,he_normal")
+    assert_clean(at)
+    assert at.selectbox(key="dataset").value == dataset
+    assert len(charts(at)) == 5
+
+
+def test_both_optimizers_and_a_divergence_show_without_a_traceback():
+    at = run(**{**LIGHT, "depth": "10"}, activation="relu", optimizer="gd", lr="0.1", compare="normal:1,he_normal")
+    assert_clean(at)
+    assert at.radio(key="optimizer").value == "gd"
+    assert any("diverged at step" in w.value for w in at.warning)
+    at.radio(key="optimizer").set_value("adam").run()
+    assert_clean(at)
+    assert not any("diverged at step" in w.value for w in at.warning)
+    assert at.query_params["optimizer"] == "adam"
+
+
+def test_widgets_write_the_link_and_an_empty_choice_is_explained():
+    at = run(**LIGHT, compare="zeros,he_normal")
+    at.select_slider(key="lr").set_value(0.05).run()
+    at.select_slider(key="steps").set_value(20).run()
+    assert_clean(at)
+    assert at.query_params["lr"] == "0.05" and at.query_params["steps"] == "20"
+    at.multiselect(key="compare").set_value([]).run()
+    assert_clean(at)
+    assert any("Pick at least one" in info.value for info in at.info)
+    assert not charts(at)
+
+
+def test_a_hostile_link_falls_back_without_a_traceback():
+    at = run(**{**LIGHT, "steps": "5"}, compare="bogus,normal:abc", lr="7", dataset="spiral", optimizer="sgd")
+    assert_clean(at)
+    assert len(at.warning) >= 5  # one link note per ignored value
+    assert at.select_slider(key="lr").value == 0.01 and at.select_slider(key="steps").value == 300
+    assert at.selectbox(key="dataset").value == "circles" and at.radio(key="optimizer").value == "adam"
+    assert len(charts(at)) == 5
