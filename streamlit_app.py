@@ -28,7 +28,7 @@ from playground.charts import compare as compare_charts
 from playground.charts import training as training_charts
 from playground.settings import DEFAULT_COMPARED
 
-st.set_page_config(page_title="Weight initialization playground", page_icon="⚖️", layout="wide")
+st.set_page_config(page_title="Weight initialization playground", page_icon=":material/balance:", layout="wide")
 
 # Log-spaced choices for a fixed std: 20 per decade from 0.001 to 10.
 STD_STEPS = tuple(float(f"{10 ** (k / 20):.3g}") for k in range(-60, 21))
@@ -212,28 +212,28 @@ st.caption(
     "the weights' first values decide whether the signal survives."
 )
 for note in st.session_state["link_notes"]:
-    st.warning(note, icon="🔗")
+    st.warning(note, icon=":material/link:")
 if st.session_state["lesson"]:
     lesson = lessons.LESSONS[st.session_state["lesson"]]
     finding = lesson.measure(run_simulation)
-    st.info(f"**{lesson.title}.** {lesson.takeaway}\n\n{finding.text}", icon="🎓")
+    st.info(f"**{lesson.title}.** {lesson.takeaway}\n\n{finding.text}", icon=":material/school:")
 if affordable < network.samples:
     st.info(
         f"Using {affordable} samples instead of {network.samples}: {network.depth} layers of {network.width} "
         f"units would need more work than one page view may take (see the README's budget).",
-        icon="⏱️",
+        icon=":material/timer:",
     )
 for note in result.notes:
-    st.warning(note, icon="⚠️")
+    st.warning(note, icon=":material/warning:")
 
 
 def show_verdict(kind: str, text: str) -> None:
     if kind == "healthy":
-        st.success(text, icon="✅")
+        st.success(text, icon=":material/check_circle:")
     elif kind in ("overflow", "constant"):
-        st.error(text, icon="⛔")
+        st.error(text, icon=":material/block:")
     else:
-        st.warning(text, icon="⚠️")
+        st.warning(text, icon=":material/warning:")
 
 
 def activations_tab(network: Network, result: SimulationResult) -> None:
@@ -363,13 +363,13 @@ def worked_example_part() -> None:
             "All outgoing weights equal: dW¹'s columns are duplicates, so after the update the three units "
             "still have equal incoming weights, and (dW² having equal entries) equal outgoing weights. "
             "The next step starts from the same kind of state, so they stay identical after every later one.",
-            icon="🔁",
+            icon=":material/repeat:",
         )
     else:
         st.info(
             "W² = [3, 1, 2]: dW¹'s columns are not duplicates, so after one update the three units have "
             "different incoming weights. This symmetry breaks after one step.",
-            icon="🔀",
+            icon=":material/shuffle:",
         )
 
 
@@ -446,7 +446,7 @@ def training_part(activation: str) -> None:
         st.success(
             f"Constant start: after {steps} steps the spread is exactly 0.0: the {run.hidden} hidden units are "
             f"bit-for-bit identical, as they were at the start. Its line cannot appear on the log axis.",
-            icon="🟰",
+            icon=":material/check:",
         )
     else:
         st.error(f"Constant start: after {steps} steps the spread is {run.final_spread['constant']:.3g}, not 0.")
@@ -457,7 +457,7 @@ def training_part(activation: str) -> None:
             f"At ε = {eps:g}, {run.perturbed_weights} of the {run.weights} perturbed weights differ from 0.5 at all: "
             f"float64 numbers next to 0.5 are {spacing:.3g} apart above it and {spacing / 2:.3g} below, so smaller "
             f"nudges round back to 0.5. Not equal is not equal, though: one unit of the last place is enough.",
-            icon="🔬",
+            icon=":material/biotech:",
         )
     start, final = run.start_spread["perturbed"], run.final_spread["perturbed"]
     matters = f"{symmetry.MATTERS:.0%} of the random start's"
@@ -465,13 +465,13 @@ def training_part(activation: str) -> None:
         st.warning(
             f"ε = {eps:g}: the perturbed start is the constant start, bit for bit, and its spread stays exactly "
             f"{final!r} for all {steps} steps.",
-            icon="🟰",
+            icon=":material/check:",
         )
     elif run.eps_matters_at == 0:
         st.info(
             f"ε = {eps:g} is not small: the spread ({start:.3g}) is at least {matters} from step 0. "
             f"After {steps} steps it is {final:.3g}.",
-            icon="📏",
+            icon=":material/straighten:",
         )
     elif run.eps_matters_at is not None:
         split = (
@@ -481,7 +481,7 @@ def training_part(activation: str) -> None:
         st.info(
             f"ε = {eps:g}: the spread starts at {start:.3g} and grows to {matters} at step {run.eps_matters_at}"
             f"{split}. After {steps} steps it is {final:.3g}.",
-            icon="📈",
+            icon=":material/trending_up:",
         )
     else:
         grew = "grew" if final > start else "did not grow"
@@ -489,7 +489,7 @@ def training_part(activation: str) -> None:
             f"ε = {eps:g}: within {steps} steps the spread {grew}, from {start:.3g} to {final:.3g} "
             f"(× {final / start:.3g}), without reaching {matters}: with {label} units on this data "
             f"the equal state holds for longer than this.",
-            icon="🐢",
+            icon=":material/hourglass_empty:",
         )
     st.altair_chart(symmetry_charts.training_chart(run.history, marker_step=run.eps_matters_at), width="content")
     st.dataframe(
@@ -625,7 +625,7 @@ def comparisons_skipped(network: Network) -> None:
         f"{network.depth} layers of {network.width} units: drawing their weights alone would take seconds. "
         "Every panel above already follows the sidebar's bias, input and batch-norm switches; "
         "with fewer layers or units the comparisons appear here.",
-        icon="⏱️",
+        icon=":material/timer:",
     )
 
 
@@ -791,7 +791,7 @@ def theory_part(network: Network, result: SimulationResult, table) -> None:
         "for ReLU and b = 0, He's ½."
     )
     if isinstance(table, str):
-        st.info(f"No prediction here: {table}.", icon="ℹ️")
+        st.info(f"No prediction here: {table}.", icon=":material/info:")
         return
     gain = theory.weight_gain(network.init, network.width, network.params)
     if gain == 0:
@@ -800,7 +800,7 @@ def theory_part(network: Network, result: SimulationResult, table) -> None:
             f"example, and the predicted and measured variances are both 0 (measured std of s at layer 1: "
             f"{_g(float(result.layers['pre_std'].iloc[0]))}), which a log axis cannot show. With nothing random in "
             "the weights, the argument has nothing to average over.",
-            icon="ℹ️",
+            icon=":material/info:",
         )
         return
     variances, ratios = theory.variance_frames(result.layers, table)
@@ -876,13 +876,13 @@ def gradients_section(network: Network, result: SimulationResult) -> None:
         st.error(
             f"The forward pass overflowed at layer {result.overflow_layer}, so no gradient could be computed. "
             "Smaller weights, fewer layers or batch norm bring it back.",
-            icon="⛔",
+            icon=":material/block:",
         )
     table = predicted_layers(network)
     gradient_headline(network, result, table)
     frame = theory.gradient_frame(result.layers, table if not isinstance(table, str) else None)
     if frame.empty:
-        st.info("No gradient is finite here, so there is nothing to plot.", icon="ℹ️")
+        st.info("No gradient is finite here, so there is nothing to plot.", icon=":material/info:")
     else:
         st.altair_chart(gradient_charts.gradient_std_chart(frame), width="stretch")
     if not result.gradient_histograms.empty:
@@ -997,10 +997,10 @@ def compare_part(network: Network, keys: tuple[str, ...]) -> None:
         st.info(
             f"Each of the {len(keys)} simulations uses {samples} samples instead of the sidebar's {network.samples}, "
             f"so that the {len(keys)} runs stay fast (per-layer statistics hardly change with more).",
-            icon="⏱️",
+            icon=":material/timer:",
         )
     for note in comparison.notes:
-        st.warning(note, icon="⚠️")
+        st.warning(note, icon=":material/warning:")
     st.altair_chart(compare_charts.activation_std_chart(comparison.layers, labels), width="stretch")
     if not comparison.histograms.empty:
         st.altair_chart(
@@ -1074,7 +1074,7 @@ def train_part(network: Network, keys: tuple[str, ...]) -> None:
     if lowered:
         st.info(
             "Trained with " + ", ".join(lowered) + ": one network is trained per initializer, and that must stay fast.",
-            icon="⏱️",
+            icon=":material/timer:",
         )
 
     try:
@@ -1083,7 +1083,7 @@ def train_part(network: Network, keys: tuple[str, ...]) -> None:
             _progress=TrainingProgress(len(keys)),
         )
     except ValueError as problem:
-        st.error(f"Training could not run: {problem}", icon="⛔")
+        st.error(f"Training could not run: {problem}", icon=":material/block:")
         return
 
     labels = {key: compare.key_label(key) for key in keys}
@@ -1092,7 +1092,7 @@ def train_part(network: Network, keys: tuple[str, ...]) -> None:
         st.warning(
             f"{labels[key]}: diverged at step {step}: its loss or gradients stopped being finite numbers, "
             "so its training was stopped there.",
-            icon="💥",
+            icon=":material/bolt:",
         )
     st.altair_chart(
         training_charts.loss_curves(result.history, list(labels.values()), {labels[k]: s for k, s in diverged.items()}),
@@ -1153,7 +1153,7 @@ def compare_section(network: Network) -> None:
     )
     keys = compare.canonical_keys(chosen)
     if not keys:
-        st.info("Pick at least one initializer to compare.", icon="👆")
+        st.info("Pick at least one initializer to compare.", icon=":material/touch_app:")
         return
     compare_part(network, keys)
     st.divider()
