@@ -7,6 +7,7 @@ and charts; the numbers come from ``playground/``.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -93,6 +94,17 @@ def step_lesson(offset: int) -> None:
 
 
 load_link()
+# Drawing the weights has a budget of its own, which fewer samples cannot meet:
+# where depth x width^2 exceeds it, the width is lowered (and the page says so).
+widest = budget.affordable_width(st.session_state["depth"], budget.WIDTH_RANGE[1], [st.session_state["init"]])
+width_note = ""
+if st.session_state["width"] > widest:
+    width_note = (
+        f"Width lowered from {st.session_state['width']} to {widest}: {st.session_state['depth']} layers of "
+        f"{st.session_state['width']} units would need more random weights than one page view may draw "
+        f"({budget.WEIGHT_BUDGET:.0e} Gaussian draws; see the README's budget)."
+    )
+    st.session_state["width"] = widest
 # Once the user changes the lesson's network, the page shows the user's own setting.
 if st.session_state.get("lesson") and sidebar_network() != lessons.LESSONS[st.session_state["lesson"]].state.network:
     st.session_state["lesson"] = ""
@@ -102,6 +114,10 @@ if st.session_state.get("lesson") and sidebar_network() != lessons.LESSONS[st.se
 
 def param_widget(param: initializers.Param, width: int) -> float:
     """The control for one initializer parameter."""
+    # A parameter whose widget was not drawn in the last run (another
+    # initializer was chosen) starts again from its default, not the slider's minimum.
+    if param.name not in st.session_state:
+        st.session_state[param.name] = int(param.default) if param.integer else param.default
     if param.log:
         current = st.session_state.get(param.name, param.default)
         options = sorted(set(STD_STEPS) | {float(current)})
@@ -114,6 +130,10 @@ def param_widget(param: initializers.Param, width: int) -> float:
         high = min(int(param.high), width)
         if st.session_state.get(param.name, param.default) > high:
             st.session_state[param.name] = high
+        if high <= int(param.low):
+            # A one-unit layer leaves one choice, and a slider needs two.
+            st.caption(f"{param.label}: {high} (every unit has a single input)")
+            return high
         return st.slider(param.label, int(param.low), high, key=param.name, help=param.help)
     return st.number_input(
         param.label, min_value=param.low, max_value=param.high, step=0.01, key=param.name, help=param.help
@@ -150,8 +170,9 @@ with st.sidebar:
         help="How every weight matrix W (fan_in × fan_out) is drawn before training.",
     )
     width = st.slider(
-        "Width (units per layer)", *budget.WIDTH_RANGE, key="width",
-        help="n: every layer has this many units, and so this many inputs per unit (fan-in).",
+        "Width (units per layer)", budget.WIDTH_RANGE[0], widest, key="width",
+        help="n: every layer has this many units, and so this many inputs per unit (fan-in). "
+        f"Up to {widest} at this depth and initializer, to keep the page fast.",
     )
     init_params = {p.name: param_widget(p, width) for p in initializers.INITIALIZERS[init_key].params}
     depth = st.slider("Depth (layers)", *budget.DEPTH_RANGE, key="depth", help="Number of hidden layers.")
@@ -194,15 +215,23 @@ network = Network(
 # --- compute -----------------------------------------------------------------------
 
 
+@st.cache_resource(max_entries=1)
+def compute_slots() -> threading.BoundedSemaphore:
+    """Heavy computations allowed at once across all visitors: bounds the server's memory."""
+    return threading.BoundedSemaphore(2)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def run_simulation(network: Network) -> SimulationResult:
-    return simulate(**network.simulate_kwargs())
+    with compute_slots():
+        return simulate(**network.simulate_kwargs())
 
 
 affordable = budget.affordable_samples(network.depth, network.width, network.samples, batch_norm=network.batch_norm)
 simulated = replace(network, samples=affordable)
-result = run_simulation(simulated)
-result_verdict = verdict(result)
+# The sections that show the sidebar's own network; the others never run it.
+USES_SIDEBAR_RUN = ("activations", "gradients")
+result = run_simulation(simulated) if st.session_state["view"] in USES_SIDEBAR_RUN else None
 
 # --- main area ---------------------------------------------------------------------
 
@@ -217,13 +246,15 @@ if st.session_state["lesson"]:
     lesson = lessons.LESSONS[st.session_state["lesson"]]
     finding = lesson.measure(run_simulation)
     st.info(f"**{lesson.title}.** {lesson.takeaway}\n\n{finding.text}", icon=":material/school:")
-if affordable < network.samples:
+if width_note:
+    st.info(width_note, icon=":material/timer:")
+if result is not None and affordable < network.samples:
     st.info(
         f"Using {affordable} samples instead of {network.samples}: {network.depth} layers of {network.width} "
         f"units would need more work than one page view may take (see the README's budget).",
         icon=":material/timer:",
     )
-for note in result.notes:
+for note in result.notes if result is not None else ():
     st.warning(note, icon=":material/warning:")
 
 
@@ -251,6 +282,7 @@ def activations_tab(network: Network, result: SimulationResult) -> None:
             help="The factor the variance argument of notes 003/004 multiplies Var(s) by at every layer: "
             "Var(s_k) = [n Var(w)]^k Var(x). 1 keeps it steady.",
         )
+    result_verdict = verdict(result)
     show_verdict(result_verdict.kind, result_verdict.text)
     if result.histograms.empty:
         st.error("No layer could be computed with these settings.")
@@ -283,7 +315,8 @@ EPS_STEPS = (0.0,) + tuple(float(f"1e{k}") for k in range(-16, 0))
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def symmetry_training(activation: str, eps: float) -> symmetry.OverTraining:
-    return symmetry.symmetry_over_training(activation, eps)
+    with compute_slots():
+        return symmetry.symmetry_over_training(activation, eps)
 
 
 @st.cache_data(max_entries=2, show_spinner=False)
@@ -536,12 +569,6 @@ def symmetry_section(activation: str) -> None:
 
 # The bias constants notes 003 weighs against each other.
 COMPARED_BIASES = (0.0, 0.01)
-# Weights (depth x width^2 per run) the section's comparison runs may have
-# together. Even at few samples a run costs time in proportion to its weights:
-# a 50 x 500 run with 240 samples took 3.6 s on the shared 2-core machine, 0.7 s
-# of it drawing weights. Beyond this, the comparisons are left out and the page
-# says so; the notes' 5 to 10 layers of 500 stay well within it.
-COMPARISON_WEIGHTS = 2e7
 
 
 def _g(value: float) -> str:
@@ -593,7 +620,7 @@ def comparison_networks(network: Network) -> dict[str, Network]:
 
     The biases of 003 (and the sidebar's), and each remedy switched; the
     first entry is the sidebar's own setting. Empty where drawing their
-    weights would exceed ``COMPARISON_WEIGHTS``.
+    weights would exceed the page's weight budget (``budget.WEIGHT_BUDGET``).
     """
     variants = {"this setting": network}
     for b in COMPARED_BIASES:
@@ -614,7 +641,7 @@ def comparison_networks(network: Network) -> dict[str, Network]:
     )
     variants = {label: replace(net, samples=samples) for label, net in variants.items()}
     extra_runs = sum(net != network for net in variants.values())
-    if extra_runs * network.depth * network.width**2 > COMPARISON_WEIGHTS:
+    if (extra_runs + 1) * budget.weight_draws(network.depth, network.width, network.init) > budget.WEIGHT_BUDGET:
         return {}
     return variants
 
@@ -920,7 +947,8 @@ STEPS_CHOICES = (10, 20, 50, 100, 200, 300, 500, 1000, 1500, 2000)
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def run_comparison(network: Network, keys: tuple[str, ...]) -> compare.Comparison:
-    return compare.compare_initializers(network, keys)
+    with compute_slots():
+        return compare.compare_initializers(network, keys)
 
 
 class TrainingProgress:
@@ -952,11 +980,12 @@ def run_training(
     _progress: TrainingProgress | None = None,
 ) -> training.TrainingResult:
     try:
-        return training.train(
+        with compute_slots():
+            return training.train(
             trained.compare, dataset=trained.dataset, activation=activation, depth=depth, width=width, bias=bias,
             optimizer=trained.optimizer, lr=trained.lr, steps=trained.steps, n_points=points, seed=seed,
             progress=_progress,
-        )
+            )
     finally:
         if _progress is not None:
             _progress.close()
@@ -983,6 +1012,15 @@ def _with_current(choices: tuple, key: str) -> list:
 
 def compare_part(network: Network, keys: tuple[str, ...]) -> None:
     spec = activations.ACTIVATIONS[network.activation]
+    width = budget.affordable_width(network.depth, network.width, keys)
+    if width < network.width:
+        st.info(
+            f"The comparison uses {width} units per layer instead of the sidebar's {network.width}: "
+            f"{len(keys)} networks of {network.depth} layers of {network.width} units would need more random "
+            "weights than one page view may draw.",
+            icon=":material/timer:",
+        )
+        network = replace(network, width=width)
     samples = compare.comparison_samples(network, len(keys))
     # The sidebar's own initializer plays no part: leave it out of the cache key.
     neutral = replace(network, samples=samples, init=Network().init, init_params=Network().init_params)

@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from playground.budget import LARGEST_SETTING  # noqa: E402
+from playground.budget import LARGEST_SETTINGS  # noqa: E402
 from playground.simulation import simulate  # noqa: E402
 
 DEFAULT = dict(activation="tanh", initializer="normal", depth=5, width=500, n_samples=1000, init_params={"std": 0.01})
@@ -95,18 +95,18 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     print(f"numpy {np.__version__}; best of {args.repeats}")
-    header = f"{'setting':<44}{'simulate s':>11}{'matmul s':>10}{'draws s':>9}{'ratio':>7}{'ratio+draws':>12}{'peak MB':>9}{'+MB':>7}"
+    header = f"{'setting':<48}{'simulate s':>11}{'matmul s':>10}{'draws s':>9}{'ratio':>7}{'ratio+draws':>12}{'peak MB':>9}{'+MB':>7}"
     print(header)
-    for name, setting in (("default", DEFAULT), ("largest", LARGEST_SETTING)):
+    for name, setting in (("default", DEFAULT), *LARGEST_SETTINGS.items()):
         depth, width, n = setting["depth"], setting["width"], setting["n_samples"]
         simulate(**setting)  # warm imports and allocator
         t_sim = best_of(lambda: simulate(**setting), args.repeats)
         t_mm = best_of(bare_products(depth, width, n, rng), args.repeats)
         t_draw = best_of(draws(depth, width, n, rng), args.repeats)
         peak, grown = peak_memory(setting)
-        label = f"{name} ({setting['activation']}, {depth}x{width}, {n} samples)"
+        label = f"{name} ({depth}x{width}, {n} samples{', batch norm' if setting.get('batch_norm') else ''})"
         print(
-            f"{label:<44}{t_sim:>11.3f}{t_mm:>10.3f}{t_draw:>9.3f}{t_sim / t_mm:>7.2f}"
+            f"{label:<48}{t_sim:>11.3f}{t_mm:>10.3f}{t_draw:>9.3f}{t_sim / t_mm:>7.2f}"
             f"{t_sim / (t_mm + t_draw):>12.2f}{peak:>9.0f}{grown:>7.0f}"
         )
 

@@ -98,13 +98,34 @@ def test_the_url_follows_the_controls():
 
 
 def test_the_budget_lowers_samples_and_says_so():
-    at = page({"depth": "50", "width": "1000", "samples": "5000"})
+    at = page({"depth": "20", "width": "1000", "samples": "5000"})
     assert not at.exception
-    expected = budget.affordable_samples(50, 1000, 5000)
+    assert at.slider(key="width").value == 1000
+    expected = budget.affordable_samples(20, 1000, 5000)
+    assert expected < 5000
     assert any(f"Using {expected} samples instead of 5000" in i for i in texts(at.info))
+
+
+def test_the_weight_budget_lowers_the_width_and_says_so():
+    at = page({"depth": "100", "width": "1000", "init": "he_normal"})
+    assert not at.exception
+    widest = budget.affordable_width(100, 1000, ["he_normal"])
+    assert widest < 1000 and budget.affordable_width(100, widest + 1, ["he_normal"]) == widest
+    assert at.slider(key="width").value == widest and at.slider(key="width").max == widest
+    assert any(f"Width lowered from 1000 to {widest}" in i for i in texts(at.info))
+    assert at.query_params["width"] == str(widest)
 
 
 def test_overflow_is_shown_not_raised():
     at = page({"activation": "linear", "init": "constant", "value": "10", "depth": "100", "width": "1000"})
     assert not at.exception
     assert any("overflow at layer" in e for e in texts(at.error))
+
+
+def test_switching_initializer_starts_its_parameter_at_the_default():
+    at = page(SMALL | {"init": "he_normal"})
+    at.selectbox(key="init").set_value("normal").run()
+    assert at.select_slider(key="std").value == 0.01
+    at.selectbox(key="init").set_value("sparse").run()
+    assert at.slider(key="nonzero").value == 10
+    assert not at.exception

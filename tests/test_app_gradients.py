@@ -88,8 +88,10 @@ def test_saturated_tanh_says_gradients_grow_going_back():
 
 
 def test_big_networks_leave_the_comparison_runs_out_and_say_so():
-    # 30 x 500^2 weights per run, 3 comparison runs (bias 0.01, raw inputs, batch norm): past 2e7.
-    at = run_page(activation="relu", init="he_normal", depth=30, width=500, samples=100)
+    # 60 x 500^2 weights, drawn twice (too many to keep), for the sidebar's run and 3 comparison
+    # runs (bias 0.01, raw inputs, batch norm): 1.2e8 Gaussian draws, past the page's weight budget.
+    assert 4 * budget.weight_draws(60, 500, "he_normal") > budget.WEIGHT_BUDGET
+    at = run_page(activation="relu", init="he_normal", depth=60, width=500, samples=100)
     shown = texts(at)
     assert "The comparison runs (bias 0 against 0.01, inputs and batch norm switched) are left out" in shown
     assert "Remedies: input normalization and batch norm" not in [h.value for h in at.subheader]

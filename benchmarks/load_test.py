@@ -1,0 +1,292 @@
+"""Many visitors at once: websocket sessions of a local server moving the page's controls.
+
+    python benchmarks/load_test.py                       # 20 sessions for 75 s
+    python benchmarks/load_test.py --sessions 3 --duration 20
+
+Starts ``streamlit run streamlit_app.py`` on a free port of 127.0.0.1 (the
+server of ``tests/browser.py``) and opens ``--sessions`` websocket clients at
+once. Each speaks Streamlit's own protocol, as the browser does: it opens a
+link of its own (``?depth=..&width=..&seed=<session>``), then, until the
+time is up, changes one control after another (activation, initializer,
+depth, width, section, batch norm, seed) and sometimes opens a new link,
+waiting a second or so between moves as a person would. Every message goes
+to the local server only; the run stops by itself after ``--duration``
+seconds (plus at most one ``--timeout`` for the moves still running).
+
+It counts errors: exception boxes in the page, scripts that did not finish
+successfully, moves without an answer within ``--timeout``, closed
+connections, and tracebacks in the server's log. It reports the latency of
+a rerun (control change sent -> the server's "script finished", the moment
+the browser shows ``data-test-script-state=notRunning``) as p50, p90, p99 and
+max, overall, per section and for first views, and the server's peak
+resident memory (sampled with psutil every 0.2 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import psutil
+import websocket
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from browser import streamlit_server  # noqa: E402
+
+# The values a student's moves pick from: the sidebar's settings of the
+# lecture's experiments, from tiny to the notes' 10 x 500 and beyond.
+DEPTHS = [1, 2, 3, 5, 10, 20, 50]
+WIDTHS = [10, 50, 100, 200, 500, 1000]
+MOVES = ["activation", "init", "depth", "width", "view", "batchnorm", "seed", "new link"]
+MOVE_WEIGHTS = [4, 4, 3, 3, 2, 1, 1, 1]
+
+
+@dataclass
+class Widget:
+    id: str
+    kind: str  # "selectbox", "slider", "radio", "checkbox", ...
+    options: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Record:
+    move: str
+    view: str  # the section the rerun drew
+    seconds: float
+
+
+class Session:
+    """One visitor: a websocket client of the server, speaking Streamlit's protocol."""
+
+    def __init__(self, url: str, timeout: float):
+        self.url = url.replace("http", "ws", 1) + "/_stcore/stream"
+        self.timeout = timeout
+        self.ws: websocket.WebSocket | None = None
+        self.widgets: dict[str, Widget] = {}
+        self.states: dict[str, WidgetState] = {}
+        self.query = ""
+        self.view = "activations"
+
+    def open(self, query: str) -> tuple[float, list[str]]:
+        self.close()
+        self.ws = websocket.create_connection(self.url, subprotocols=["streamlit"], timeout=self.timeout)
+        self.widgets, self.states, self.query = {}, {}, query
+        return self._rerun()
+
+    def close(self) -> None:
+        if self.ws is not None:
+            try:
+                self.ws.close()
+            except OSError:
+                pass
+            self.ws = None
+
+    def set(self, key: str, value) -> tuple[float, list[str]]:
+        widget = self.widgets[key]
+        state = WidgetState(id=widget.id)
+        if widget.kind in ("selectbox", "radio"):
+            state.string_value = value
+        elif widget.kind == "slider":
+            state.double_array_value.data.append(float(value))
+        elif widget.kind == "checkbox":
+            state.bool_value = bool(value)
+        elif widget.kind == "number_input":
+            state.double_value = float(value)
+        else:
+            raise ValueError(f"cannot set a {widget.kind}")
+        self.states[key] = state
+        return self._rerun()
+
+    def _rerun(self) -> tuple[float, list[str]]:
+        """Ask for a script run with the current widget states; the seconds until it finished, and errors."""
+        msg = BackMsg()
+        msg.rerun_script.query_string = self.query
+        msg.rerun_script.page_script_hash = ""
+        # Like the browser, send the state of every widget set so far; the others keep theirs.
+        current = {w.id for w in self.widgets.values()}
+        msg.rerun_script.widget_states.widgets.extend(s for s in self.states.values() if s.id in current or not current)
+        start = time.perf_counter()
+        self.ws.send_binary(msg.SerializeToString())
+        errors: list[str] = []
+        widgets: dict[str, Widget] = {}
+        while True:
+            reply = ForwardMsg()
+            reply.ParseFromString(self.ws.recv())
+            kind = reply.WhichOneof("type")
+            if kind == "delta" and reply.delta.WhichOneof("type") == "new_element":
+                element = reply.delta.new_element
+                etype = element.WhichOneof("type")
+                if etype == "exception":
+                    errors.append(f"exception box: {element.exception.type}: {element.exception.message[:120]}")
+                proto = getattr(element, etype)
+                wid = getattr(proto, "id", "") if etype else ""
+                if isinstance(wid, str) and wid.startswith("$$ID-"):
+                    key = wid.rsplit("-", 1)[-1]
+                    widgets[key] = Widget(wid, etype, list(getattr(proto, "options", [])))
+            elif kind == "page_info_changed":
+                self.query = reply.page_info_changed.query_string
+            elif kind == "script_finished":
+                status = reply.script_finished
+                if status != ForwardMsg.FINISHED_SUCCESSFULLY:
+                    errors.append(f"script finished with status {ForwardMsg.ScriptFinishedStatus.Name(status)}")
+                break
+        seconds = time.perf_counter() - start
+        self.widgets = widgets
+        self.view = dict(part.split("=", 1) for part in self.query.split("&") if "=" in part).get("view", self.view)
+        return seconds, errors
+
+
+def random_link(rng: random.Random, session: int) -> str:
+    return urlencode({
+        "depth": rng.choice(DEPTHS[:5]), "width": rng.choice(WIDTHS[:5]),
+        "activation": rng.choice(["tanh", "relu", "sigmoid"]), "seed": session * 1000 + rng.randrange(1000),
+    })
+
+
+def visitor(index: int, url: str, args, deadline: float, results: dict, lock: threading.Lock) -> None:
+    rng = random.Random(args.seed * 7919 + index)
+    session = Session(url, args.timeout)
+    records: list[Record] = []
+    firsts: list[float] = []
+    errors: list[str] = []
+
+    def note_errors(found: list[str]) -> None:
+        errors.extend(f"session {index}: {e}" for e in found)
+
+    try:
+        seconds, found = session.open(random_link(rng, index))
+        firsts.append(seconds)
+        note_errors(found)
+        while time.monotonic() < deadline:
+            time.sleep(rng.uniform(*args.think))
+            if time.monotonic() >= deadline:
+                break
+            move = rng.choices(MOVES, MOVE_WEIGHTS)[0]
+            if move == "new link":
+                seconds, found = session.open(random_link(rng, index))
+                firsts.append(seconds)
+                note_errors(found)
+                continue
+            widget = session.widgets.get(move)
+            if widget is None:
+                errors.append(f"session {index}: no {move} control on the page")
+                continue
+            if widget.kind in ("selectbox", "radio"):
+                value = rng.choice(widget.options)
+            elif move == "depth":
+                value = rng.choice(DEPTHS)
+            elif move == "width":
+                value = rng.choice(WIDTHS)
+            elif move == "batchnorm":
+                value = rng.random() < 0.5
+            else:  # seed
+                value = rng.randrange(2**31 - 1)
+            seconds, found = session.set(move, value)
+            records.append(Record(move, session.view, seconds))
+            note_errors(found)
+    except websocket.WebSocketTimeoutException:
+        errors.append(f"session {index}: no answer within {args.timeout:g} s")
+    except (websocket.WebSocketException, OSError) as problem:
+        errors.append(f"session {index}: connection: {type(problem).__name__}: {problem}")
+    finally:
+        session.close()
+        with lock:
+            results["records"].extend(records)
+            results["firsts"].extend(firsts)
+            results["errors"].extend(errors)
+
+
+def percentiles(values: list[float]) -> str:
+    if not values:
+        return "no samples"
+    values = sorted(values)
+    cuts = statistics.quantiles(values, n=100, method="inclusive") if len(values) > 1 else values * 99
+    return (f"n={len(values):>4}  p50 {cuts[49]:6.2f} s  p90 {cuts[89]:6.2f} s  p99 {cuts[98]:6.2f} s  "
+            f"max {values[-1]:6.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--duration", type=float, default=75.0, help="seconds the sessions keep moving controls")
+    parser.add_argument("--timeout", type=float, default=90.0, help="seconds a move may take before it is an error")
+    parser.add_argument("--think", type=float, nargs=2, default=(0.5, 2.0), help="pause between moves, min max (s)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    with streamlit_server() as (url, process):
+        log: list[str] = []
+        threading.Thread(target=lambda: log.extend(process.stdout), daemon=True).start()
+        server = psutil.Process(process.pid)
+        idle_mb = server.memory_info().rss / 2**20
+        peak = {"rss": idle_mb}
+        sampling = threading.Event()
+
+        def sample() -> None:
+            while not sampling.is_set():
+                try:
+                    rss = sum(p.memory_info().rss for p in [server, *server.children(recursive=True)])
+                except psutil.Error:
+                    break
+                peak["rss"] = max(peak["rss"], rss / 2**20)
+                time.sleep(0.2)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        results: dict = {"records": [], "firsts": [], "errors": []}
+        lock = threading.Lock()
+        load_before = os.getloadavg()[0]
+        start = time.monotonic()
+        deadline = start + args.duration
+        threads = [
+            threading.Thread(target=visitor, args=(i, url, args, deadline, results, lock), daemon=True)
+            for i in range(args.sessions)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=args.duration + args.timeout + 30)
+        stuck = sum(thread.is_alive() for thread in threads)
+        elapsed = time.monotonic() - start
+        sampling.set()
+        sampler.join(timeout=5)
+        end_mb = server.memory_info().rss / 2**20
+
+    tracebacks = [line for line in log if "Traceback" in line or "Uncaught app" in line]
+    errors = results["errors"] + [f"server log: {line.strip()}" for line in tracebacks]
+    errors += [f"{stuck} session(s) still running at the end"] if stuck else []
+    records: list[Record] = results["records"]
+
+    print(f"{args.sessions} websocket sessions at once for {args.duration:g} s (ran {elapsed:.0f} s) on {url}; "
+          f"{os.cpu_count()} CPUs, load average {load_before:.2f} before")
+    print(f"moves: {len(records)} control changes, {len(results['firsts'])} page opens; "
+          f"think time {args.think[0]:g}-{args.think[1]:g} s")
+    print(f"errors: {len(errors)}")
+    for line, count in Counter(errors).most_common(10):
+        print(f"  {count} x {line}")
+    print("rerun latency (control change -> script finished):")
+    print(f"  all              {percentiles([r.seconds for r in records])}")
+    by_view: dict[str, list[float]] = defaultdict(list)
+    for record in records:
+        by_view[record.view].append(record.seconds)
+    for view, values in sorted(by_view.items()):
+        print(f"  {view:<16} {percentiles(values)}")
+    print(f"  first view       {percentiles(results['firsts'])}")
+    print(f"server memory: idle {idle_mb:.0f} MB, peak {peak['rss']:.0f} MB, at the end {end_mb:.0f} MB (RSS)")
+
+
+if __name__ == "__main__":
+    main()
