@@ -942,7 +942,7 @@ def gradients_section(network: Network, result: SimulationResult) -> None:
 # Offered besides the default comparison; a link may bring others (e.g. "normal:0.5").
 COMPARE_EXTRA = ("constant", "uniform", "xavier_uniform", "he_uniform", "normal:0.1", "normal:0.5")
 LR_STEPS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
-STEPS_CHOICES = (10, 20, 50, 100, 200, 300, 500, 1000, 1500, 2000)
+STEPS_CHOICES = (10, 20, 50, 100, 200, 300, 500, 1000)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -1012,7 +1012,7 @@ def _with_current(choices: tuple, key: str) -> list:
 
 def compare_part(network: Network, keys: tuple[str, ...]) -> None:
     spec = activations.ACTIVATIONS[network.activation]
-    width = budget.affordable_width(network.depth, network.width, keys)
+    width = budget.affordable_width(network.depth, network.width, keys, share=budget.COMPARISON_SHARE)
     if width < network.width:
         st.info(
             f"The comparison uses {width} units per layer instead of the sidebar's {network.width}: "

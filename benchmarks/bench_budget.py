@@ -146,9 +146,15 @@ def compute_child(query: dict[str, str]) -> dict:
     runs = len(keys) if keys else 1
     # The page lowers the width first where the weights alone exceed their budget.
     width = budget.affordable_width(net.depth, net.width, [net.init])
+    share = budget.COMPARISON_SHARE if keys else 1.0
     if keys:
-        width = budget.affordable_width(net.depth, width, keys)
-    samples = budget.affordable_samples(net.depth, width, net.samples, batch_norm=net.batch_norm, runs=runs)
+        width = budget.affordable_width(net.depth, width, keys, share=share)
+    samples = budget.affordable_samples(
+        net.depth, width, net.samples, batch_norm=net.batch_norm, runs=runs, share=share
+    )
+    if "nonzero" in net.params:
+        # as the page's slider does: no more non-zeros than inputs
+        net = net.with_init(net.init, nonzero=min(net.params["nonzero"], width))
     net = replace(net, width=width, samples=samples)
     networks = [_compared_network(net, key) for key in keys] if keys else [net]
     simulate(activation="tanh", initializer="normal", depth=1, width=4, n_samples=10)  # warm numpy

@@ -30,6 +30,8 @@ BIAS_RANGE = (-1.0, 1.0)
 WORK_BUDGET = 1.5e10
 # Activations kept for the backward pass: 128 MB of float64.
 VALUES_BUDGET = 1.6e7
+# The comparison's share of a page view: the rest goes to training from each initializer.
+COMPARISON_SHARE = 0.25
 # Samples never go below this, whatever the budget says.
 MIN_SAMPLES = SAMPLES_RANGE[0]
 # Random weights one page view may draw, counted in Gaussian draws: about 0.5 s.
@@ -48,9 +50,11 @@ _DRAW_COSTS: dict[str, Callable[[int], float]] = {
 }
 
 
-def affordable_samples(depth: int, width: int, requested: int, *, batch_norm: bool = False, runs: int = 1) -> int:
-    """The largest sample count <= ``requested`` that keeps ``runs`` simulations within budget."""
-    by_work = WORK_BUDGET / (runs * depth * width * width)
+def affordable_samples(
+    depth: int, width: int, requested: int, *, batch_norm: bool = False, runs: int = 1, share: float = 1.0
+) -> int:
+    """The largest sample count <= ``requested`` that keeps ``runs`` simulations within ``share`` of the budget."""
+    by_work = share * WORK_BUDGET / (runs * depth * width * width)
     by_memory = VALUES_BUDGET / ((depth + 1) * width * (2 if batch_norm else 1))
     return max(MIN_SAMPLES, min(int(requested), math.floor(by_work), math.floor(by_memory)))
 
@@ -62,12 +66,12 @@ def weight_draws(depth: int, width: int, init: str) -> float:
     return depth * width * width * cost * redrawn
 
 
-def affordable_width(depth: int, width: int, inits: Iterable[str]) -> int:
-    """The largest width <= ``width`` at which one network per initializer stays within WEIGHT_BUDGET."""
+def affordable_width(depth: int, width: int, inits: Iterable[str], *, share: float = 1.0) -> int:
+    """The largest width <= ``width`` at which one network per initializer stays within ``share`` of WEIGHT_BUDGET."""
     inits = list(inits)
 
     def fits(w: int) -> bool:
-        return sum(weight_draws(depth, w, init) for init in inits) <= WEIGHT_BUDGET
+        return sum(weight_draws(depth, w, init) for init in inits) <= share * WEIGHT_BUDGET
 
     if fits(width):
         return width

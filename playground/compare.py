@@ -220,7 +220,8 @@ def compare_initializers(
 def comparison_samples(network: Network, runs: int, cap: int = COMPARE_SAMPLES) -> int:
     """Samples for each of ``runs`` simulations: the budget's share, and at most ``cap``."""
     affordable = budget.affordable_samples(
-        network.depth, network.width, network.samples, batch_norm=network.batch_norm, runs=runs
+        network.depth, network.width, network.samples, batch_norm=network.batch_norm, runs=runs,
+        share=budget.COMPARISON_SHARE,
     )
     return max(budget.MIN_SAMPLES, min(cap, affordable))
 

@@ -20,7 +20,7 @@ DATASETS = ("circles", "moons", "spirals", "xor")
 OPTIMIZERS = ("gd", "adam")
 W2_CASES = ("notes", "equal")
 LR_RANGE = (1e-4, 1.0)
-STEPS_RANGE = (10, 2000)
+STEPS_RANGE = (10, 1000)
 EPS_RANGE = (0.0, 0.1)
 MAX_COMPARED = 8
 # Streamlit's own parameters, which may appear in any link.

@@ -44,11 +44,11 @@ Array = np.ndarray
 # The widest and deepest network trained on the page. Width 32 is plenty for 2-D data and
 # keeps 8 networks x 300 Adam steps under a second on 2 cores (benchmarks/bench_compare.py).
 MAX_WIDTH = 32
-MAX_DEPTH = 20
+MAX_DEPTH = 10
 # Work one training may take, in networks x layers x steps x points (the elementwise passes,
 # which cost as much as the products at width 32): 8 x 5 x 300 x 300 at the defaults.
-WORK_BUDGET = 8e6
-MIN_POINTS = 100
+WORK_BUDGET = 4e6
+MIN_POINTS = 50
 # Decision-boundary grid: GRID x GRID points over the data, padded by PAD (in standardized units).
 GRID = 25
 PAD = 0.5

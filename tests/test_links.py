@@ -44,7 +44,7 @@ def test_the_issue_example_sets_the_controls():
                 activation="selu", init="sparse", init_params=(("nonzero", 7),), depth=100, width=1000,
                 bias=-0.25, samples=130, seed=2**31 - 1, normalize_inputs=False, batch_norm=True,
             ),
-            training=Training(compare=("normal:0.5", "he_normal"), dataset="xor", optimizer="gd", lr=0.3, steps=2000),
+            training=Training(compare=("normal:0.5", "he_normal"), dataset="xor", optimizer="gd", lr=0.3, steps=1000),
             symmetry=Symmetry(w2="equal", eps=1e-16),
         ),
         PageState(network=Network(init="normal", init_params=(("std", 0.00141),))),

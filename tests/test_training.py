@@ -9,6 +9,7 @@ import pytest
 from playground import datasets, links
 from playground.settings import Training
 from playground.training import (
+    WORK_BUDGET,
     Adam,
     Networks,
     affordable_points,
@@ -236,6 +237,6 @@ def test_bad_arguments_are_value_errors(kwargs):
 
 def test_points_are_lowered_to_stay_within_the_budget():
     assert affordable_points(8, 5, 300) == 300
-    assert affordable_points(8, 20, 2000) == 100
-    fitted = affordable_points(8, 20, 300)
-    assert 100 < fitted < 300 and 8 * 20 * 300 * fitted <= 8e6 < 8 * 20 * 300 * (fitted + 1)
+    assert affordable_points(8, 10, 1000) == 50
+    fitted = affordable_points(8, 10, 300)
+    assert 100 < fitted < 300 and 8 * 10 * 300 * fitted <= WORK_BUDGET < 8 * 10 * 300 * (fitted + 1)
