@@ -1168,10 +1168,10 @@ def train_part(network: Network, keys: tuple[str, ...]) -> None:
             "update; with zeros no hidden weight gets any gradient at all. Zeros stay at ln 2; constant ends "
             "there, however large its loss starts.\n"
             "- **normal, std 0.01** in a deep tanh network: the signal shrinks by √n · 0.01 per layer and so does "
-            "the gradient; the loss sits at ln 2 before it moves, if it moves at all (try depth 10).\n"
-            "- **ReLU, depth 5–10, gradient descent with learning rate 0.1**: He's std √(2/n) trains, std 1 "
-            "starts with activations thousands of times too large and diverges within a few steps. Adam's "
-            "per-weight step sizes rescue std 1 after a huge initial loss."
+            "the gradient; with gradient descent the loss sits at ln 2 (Adam's per-weight steps get it moving).\n"
+            "- **ReLU, depth 5–10, gradient descent with learning rate 0.1** (the defaults): He's std √(2/n) "
+            "trains, std 1 starts with activations thousands of times too large and diverges within a few steps. "
+            "Switch to Adam: its per-weight step sizes rescue std 1 after a huge initial loss."
         )
 
 

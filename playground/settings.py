@@ -72,8 +72,8 @@ class Training:
     # Initializer keys, "normal:<std>" for a fixed std.
     compare: tuple[str, ...] = DEFAULT_COMPARED
     dataset: str = "circles"
-    optimizer: str = "adam"
-    lr: float = 0.01
+    optimizer: str = "gd"
+    lr: float = 0.1
     steps: int = 300
 
 

@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import pytest
+
+from playground.settings import Training
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
@@ -86,6 +88,8 @@ def test_a_hostile_link_falls_back_without_a_traceback():
     at = run(**{**LIGHT, "steps": "5"}, compare="bogus,normal:abc", lr="7", dataset="spiral", optimizer="sgd")
     assert_clean(at)
     assert len(at.warning) >= 5  # one link note per ignored value
-    assert at.select_slider(key="lr").value == 0.01 and at.select_slider(key="steps").value == 300
-    assert at.selectbox(key="dataset").value == "circles" and at.radio(key="optimizer").value == "adam"
+    default = Training()
+    assert at.select_slider(key="lr").value == default.lr and at.select_slider(key="steps").value == default.steps
+    assert at.selectbox(key="dataset").value == default.dataset
+    assert at.radio(key="optimizer").value == default.optimizer
     assert len(charts(at)) == 5

@@ -240,3 +240,23 @@ def test_points_are_lowered_to_stay_within_the_budget():
     assert affordable_points(8, 10, 1000) == 50
     fitted = affordable_points(8, 10, 300)
     assert 100 < fitted < 300 and 8 * 10 * 300 * fitted <= WORK_BUDGET < 8 * 10 * 300 * (fitted + 1)
+
+
+def test_the_lessons_show_with_the_default_training():
+    """Zero init and std 0.01 stall at ln 2 in tanh; std 1 diverges where He trains in ReLU."""
+    keys = ("zeros", "normal:0.01", "normal:1", "he_normal")
+
+    def summary(activation):
+        result = train(
+            keys, dataset=DEFAULT.dataset, activation=activation, depth=5, width=32, bias=0.0,
+            optimizer=DEFAULT.optimizer, lr=DEFAULT.lr, steps=DEFAULT.steps,
+            n_points=affordable_points(len(keys), 5, DEFAULT.steps), seed=0,
+        )
+        return result.summary.set_index("init")
+
+    tanh = summary("tanh")
+    assert abs(tanh.loc["zeros", "loss"] - LN2) < 1e-6
+    assert abs(tanh.loc["normal:0.01", "loss"] - LN2) < 1e-3
+    relu = summary("relu")
+    assert relu.loc["normal:1", "diverged_at"] > 0
+    assert relu.loc["he_normal", "accuracy"] > 0.9
