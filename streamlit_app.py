@@ -14,20 +14,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from playground import activations, budget, initializers, lessons, links
-from playground.charts import layers as layer_charts
-from playground import theory
+from playground import activations, budget, compare, datasets, initializers, lessons, links, symmetry, theory, training
+from playground.charts import compare as compare_charts
 from playground.charts import gradients as gradient_charts
-from playground.charts import theory as theory_charts
-from playground import symmetry
+from playground.charts import layers as layer_charts
 from playground.charts import symmetry as symmetry_charts
-from playground.settings import VIEWS, Network, PageState, Symmetry, Training
+from playground.charts import theory as theory_charts
+from playground.charts import training as training_charts
+from playground.settings import DEFAULT_COMPARED, VIEWS, Network, PageState, Symmetry, Training
 from playground.simulation import SimulationResult, simulate
 from playground.verdict import verdict
-from playground import compare, datasets, training
-from playground.charts import compare as compare_charts
-from playground.charts import training as training_charts
-from playground.settings import DEFAULT_COMPARED
 
 st.set_page_config(page_title="Weight initialization playground", page_icon=":material/balance:", layout="wide")
 
@@ -66,14 +62,15 @@ def seed_widgets(state: PageState) -> None:
 
 
 def sidebar_network() -> Network:
-    """The network the sidebar's widgets hold (from the previous interaction, before they are drawn)."""
+    """The network the sidebar's widgets hold: before they are drawn, as the last interaction left them."""
     ss = st.session_state
     init = ss.get("init", Network().init)
     params = {p.name: ss.get(p.name, p.default) for p in initializers.get(init).params}
     return Network(
         activation=ss.get("activation"), init=init, init_params=tuple(sorted(params.items())),
-        depth=ss.get("depth"), width=ss.get("width"), bias=ss.get("bias"), samples=ss.get("samples"),
-        seed=ss.get("seed"), normalize_inputs=ss.get("normalize"), batch_norm=ss.get("batchnorm"),
+        depth=int(ss.get("depth")), width=int(ss.get("width")), bias=float(ss.get("bias")),
+        samples=int(ss.get("samples")), seed=int(ss.get("seed")),
+        normalize_inputs=bool(ss.get("normalize")), batch_norm=bool(ss.get("batchnorm")),
     )
 
 
@@ -155,7 +152,7 @@ with st.sidebar:
     next_col.button("Next →", on_click=step_lesson, args=(1,), width="stretch",
                     disabled=st.session_state["lesson"] == lessons.LESSON_ORDER[-1])
     st.header("Network")
-    activation = st.selectbox(
+    st.selectbox(
         "Activation",
         options=list(activations.ACTIVATIONS),
         format_func=lambda k: activations.ACTIVATIONS[k].label,
@@ -174,43 +171,33 @@ with st.sidebar:
         help="n: every layer has this many units, and so this many inputs per unit (fan-in). "
         f"Up to {widest} at this depth and initializer, to keep the page fast.",
     )
-    init_params = {p.name: param_widget(p, width) for p in initializers.INITIALIZERS[init_key].params}
-    depth = st.slider("Depth (layers)", *budget.DEPTH_RANGE, key="depth", help="Number of hidden layers.")
-    bias = st.number_input(
+    for param in initializers.INITIALIZERS[init_key].params:
+        param_widget(param, width)
+    st.slider("Depth (layers)", *budget.DEPTH_RANGE, key="depth", help="Number of hidden layers.")
+    st.number_input(
         "Bias (every unit)", min_value=budget.BIAS_RANGE[0], max_value=budget.BIAS_RANGE[1], step=0.01,
         key="bias", help="The constant every bias starts at: 0, or 0.01 as some do for ReLU (notes 003).",
     )
     with st.expander("Advanced"):
-        samples = st.slider(
+        st.slider(
             "Samples", *budget.SAMPLES_RANGE, step=10, key="samples",
             help="Examples in the batch pushed through the network (the notes use 1000).",
         )
-        seed = st.number_input(
+        st.number_input(
             "Seed", min_value=budget.SEED_RANGE[0], max_value=budget.SEED_RANGE[1], step=1, key="seed",
             help="Seed of every random draw: the same seed gives the same numbers, here and in a link.",
         )
-        normalize = st.checkbox(
+        st.checkbox(
             "Normalize inputs", key="normalize",
             help="On: inputs are unit Gaussian. Off: the same draws as raw pixel-like values "
             "(128 + 64 z, clipped to 0–255), positive with a large mean.",
         )
-        batch_norm = st.checkbox(
+        st.checkbox(
             "Batch norm", key="batchnorm",
             help="Normalize each unit's pre-activation over the batch (mean 0, variance 1) before φ.",
         )
 
-network = Network(
-    activation=activation,
-    init=init_key,
-    init_params=tuple(sorted(init_params.items())),
-    depth=int(depth),
-    width=int(width),
-    bias=float(bias),
-    samples=int(samples),
-    seed=int(seed),
-    normalize_inputs=bool(normalize),
-    batch_norm=bool(batch_norm),
-)
+network = sidebar_network()
 
 # --- compute -----------------------------------------------------------------------
 

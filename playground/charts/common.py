@@ -34,6 +34,19 @@ def positive(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return frame[np.isfinite(values) & (values > 0)]
 
 
+def layer_x() -> alt.X:
+    """The x encoding every per-layer chart shares: whole layer numbers."""
+    return alt.X("layer:Q", title="layer", axis=alt.Axis(tickMinStep=1, format="d"))
+
+
+def drawable_on_log(frame: pd.DataFrame, column: str, subtitle: str) -> tuple[pd.DataFrame, str]:
+    """The rows a log axis can draw, and the subtitle, saying so where some were left out."""
+    data = positive(frame, column)
+    if len(data) < len(frame):
+        subtitle += " Zeros and non-finite values are not drawn."
+    return data, subtitle
+
+
 def shown_layers(depth: int, most: int = 10) -> list[int]:
     """At most ``most`` layers, evenly spread and always with the first and the last."""
     if depth <= most:

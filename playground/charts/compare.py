@@ -13,7 +13,7 @@ from typing import Sequence
 import altair as alt
 import pandas as pd
 
-from .common import positive, shown_layers
+from .common import layer_x, positive, shown_layers
 
 # One color per compared initializer, in the order they are compared (up to 10).
 SCHEME = "tableau10"
@@ -98,7 +98,7 @@ def per_layer_lines(
         alt.Chart(data, title=alt.TitleParams(title, subtitle=subtitle, anchor="start"))
         .mark_line(point=True)
         .encode(
-            x=alt.X("layer:Q", title="layer", axis=alt.Axis(tickMinStep=1, format="d")),
+            x=layer_x(),
             y=alt.Y(f"{column}:Q", title=y_title, scale=alt.Scale(type="log"), axis=alt.Axis(format="~g")),
             color=init_color(labels),
             tooltip=[

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .common import LINE_HEIGHT, positive
+from .common import LINE_HEIGHT, drawable_on_log, layer_x
 
 # dL/ds and dL/dW keep their colours in every chart of the section.
 QUANTITY_COLORS = {"dL/ds (per example)": "#e45756", "dL/dW": "#4c78a8"}
@@ -23,15 +23,12 @@ def gradient_std_chart(frame: pd.DataFrame, *, title: str = "Gradients per layer
     and exploding read as slopes. Zeros and non-finite values cannot be drawn
     there and are left out.
     """
-    data = positive(frame, "std")
-    subtitle = "Log axis. Solid: measured; dashed: the mean-field prediction. Layer 1 is next to the input."
-    if len(data) < len(frame):
-        subtitle += " Zeros and non-finite values are not drawn."
+    data, subtitle = drawable_on_log(frame, "std", "Log axis. Solid: measured; dashed: the mean-field prediction. Layer 1 is next to the input.")
     return (
         alt.Chart(data, title=alt.TitleParams(title, subtitle=subtitle, anchor="start"))
         .mark_line(point=True)
         .encode(
-            x=alt.X("layer:Q", title="layer", axis=alt.Axis(tickMinStep=1, format="d")),
+            x=layer_x(),
             y=alt.Y("std:Q", title="standard deviation", scale=alt.Scale(type="log"), axis=alt.Axis(format="~g")),
             color=alt.Color(
                 "quantity:N",
@@ -64,7 +61,7 @@ def unit_share_chart(frame: pd.DataFrame, *, title: str, y_title: str) -> alt.Ch
         alt.Chart(frame, title=alt.TitleParams(title, anchor="start"))
         .mark_line(point=True)
         .encode(
-            x=alt.X("layer:Q", title="layer", axis=alt.Axis(tickMinStep=1, format="d")),
+            x=layer_x(),
             y=alt.Y("share:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
             # Distinct colours and dashes: where the bias changes nothing the lines coincide.
             color=alt.Color("bias:N", title="bias", scale=alt.Scale(range=BIAS_COLORS)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .common import LINE_HEIGHT, PANEL_HEIGHT, PANEL_WIDTH, positive, shown_layers, y_scale
+from .common import LINE_HEIGHT, PANEL_HEIGHT, PANEL_WIDTH, layer_x, positive, shown_layers, y_scale
 
 
 def histogram_grid(
@@ -58,7 +58,7 @@ def layer_stats_chart(layers: pd.DataFrame, *, title: str = "Activations per lay
         alt.Chart(positive(frame, "std"), title=alt.TitleParams(f"{title}: standard deviation", anchor="start"))
         .mark_line(point=True, color="#4c78a8")
         .encode(
-            x=alt.X("layer:Q", title="layer", axis=alt.Axis(tickMinStep=1, format="d")),
+            x=layer_x(),
             y=alt.Y("std:Q", title="std of activations", scale=y_scale(frame["std"]), axis=alt.Axis(format="~g")),
             tooltip=[
                 alt.Tooltip("layer:Q", title="layer"),
@@ -72,7 +72,7 @@ def layer_stats_chart(layers: pd.DataFrame, *, title: str = "Activations per lay
         alt.Chart(frame, title=alt.TitleParams(f"{title}: mean", anchor="start"))
         .mark_line(point=True, color="#f58518")
         .encode(
-            x=alt.X("layer:Q", title="layer", axis=alt.Axis(tickMinStep=1, format="d")),
+            x=layer_x(),
             y=alt.Y("mean:Q", title="mean of activations", axis=alt.Axis(format="~g")),
             tooltip=[alt.Tooltip("layer:Q", title="layer"), alt.Tooltip("mean:Q", title="mean", format=".3~g")],
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .common import LINE_HEIGHT, positive
+from .common import LINE_HEIGHT, drawable_on_log, layer_x, positive
 
 SOURCE_COLORS = {"measured": "#4c78a8", "mean-field theory": "#f58518", "notes' formula": "#54a24b"}
 SOURCE_DASHES = {"measured": [1, 0], "mean-field theory": [6, 4], "notes' formula": [2, 3]}
@@ -29,15 +29,12 @@ def variance_chart(frame: pd.DataFrame, *, title: str = "Variance of the pre-act
     ``frame`` is long: layer, source (a key of ``SOURCE_COLORS``) and
     variance. On a log axis [n Var(w)]^k is a straight line.
     """
-    data = positive(frame, "variance")
-    subtitle = "Log axis. Measured: the variance of s = aW + b over all units and examples, before batch norm."
-    if len(data) < len(frame):
-        subtitle += " Zeros and non-finite values are not drawn."
+    data, subtitle = drawable_on_log(frame, "variance", "Log axis. Measured: the variance of s = aW + b over all units and examples, before batch norm.")
     return (
         alt.Chart(data, title=alt.TitleParams(title, subtitle=subtitle, anchor="start"))
         .mark_line(point=True)
         .encode(
-            x=alt.X("layer:Q", title="layer", axis=alt.Axis(tickMinStep=1, format="d")),
+            x=layer_x(),
             y=alt.Y("variance:Q", title="Var(s)", scale=alt.Scale(type="log"), axis=alt.Axis(format="~g")),
             **_source_encodings(list(data["source"].unique())),
             tooltip=[
@@ -60,7 +57,7 @@ def ratio_chart(frame: pd.DataFrame, *, title: str = "Measured ÷ predicted") ->
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
-            x=alt.X("layer:Q", title="layer", axis=alt.Axis(tickMinStep=1, format="d")),
+            x=layer_x(),
             y=alt.Y("ratio:Q", title="measured ÷ predicted", scale=alt.Scale(type="log"), axis=alt.Axis(format="~g")),
             **_source_encodings(list(data["source"].unique())),
             tooltip=[
