@@ -999,7 +999,7 @@ def _with_current(choices: tuple, key: str) -> list:
 
 def compare_part(network: Network, keys: tuple[str, ...]) -> None:
     spec = activations.ACTIVATIONS[network.activation]
-    width = budget.affordable_width(network.depth, network.width, keys, share=budget.COMPARISON_SHARE)
+    width = budget.affordable_width(network.depth, network.width, keys, share=budget.COMPARISON_WEIGHT_SHARE)
     if width < network.width:
         st.info(
             f"The comparison uses {width} units per layer instead of the sidebar's {network.width}: "

@@ -148,7 +148,7 @@ def compute_child(query: dict[str, str]) -> dict:
     width = budget.affordable_width(net.depth, net.width, [net.init])
     share = budget.COMPARISON_SHARE if keys else 1.0
     if keys:
-        width = budget.affordable_width(net.depth, width, keys, share=share)
+        width = budget.affordable_width(net.depth, width, keys, share=budget.COMPARISON_WEIGHT_SHARE)
     samples = budget.affordable_samples(
         net.depth, width, net.samples, batch_norm=net.batch_norm, runs=runs, share=share
     )

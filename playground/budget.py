@@ -30,8 +30,11 @@ BIAS_RANGE = (-1.0, 1.0)
 WORK_BUDGET = 1.5e10
 # Activations kept for the backward pass: 128 MB of float64.
 VALUES_BUDGET = 1.6e7
-# The comparison's share of a page view: the rest goes to training from each initializer.
+# The comparison's share of a page view's work and of its weight draws: the rest goes to
+# training from each initializer. Eight initializers at the default 5 x 500 draw 1.7e7
+# weights (in Gaussian draws), within their share: the default comparison keeps its width.
 COMPARISON_SHARE = 0.25
+COMPARISON_WEIGHT_SHARE = 0.5
 # Samples never go below this, whatever the budget says.
 MIN_SAMPLES = SAMPLES_RANGE[0]
 # Random weights one page view may draw, counted in Gaussian draws: about 0.5 s.

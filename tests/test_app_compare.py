@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from playground.settings import Training
+from playground import compare
+from playground.settings import Network, Training
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
@@ -38,7 +39,9 @@ def test_the_section_renders_with_the_defaults():
         "zeros", "normal:0.01", "normal:1", "lecun_normal", "xavier_normal", "he_normal", "orthogonal", "sparse",
     ]
     # The comparison says that it lowered the samples, and the progress bar is gone once training is done.
-    assert any("500 samples" in info.value for info in at.info)
+    samples = compare.comparison_samples(Network(), 8)
+    assert samples < Network().samples
+    assert any(f"uses {samples} samples" in info.value for info in at.info)
     assert not at.get("progress")
 
 
@@ -93,3 +96,10 @@ def test_a_hostile_link_falls_back_without_a_traceback():
     assert at.selectbox(key="dataset").value == default.dataset
     assert at.radio(key="optimizer").value == default.optimizer
     assert len(charts(at)) == 5
+
+
+def test_the_default_comparison_keeps_the_sidebars_network():
+    at = run(view="compare")
+    assert_clean(at)
+    assert not any("units per layer instead of" in i.value for i in at.info)
+    assert "5 layers of 500 units" in " ".join(c.value for c in at.caption)
