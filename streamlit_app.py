@@ -10,6 +10,7 @@ import math
 import threading
 from dataclasses import replace
 
+import playground  # noqa: F401, I001 -- before numpy: it limits OpenBLAS's spinning (playground/__init__.py)
 import numpy as np
 import pandas as pd
 import streamlit as st

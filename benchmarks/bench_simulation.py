@@ -7,39 +7,51 @@ For each setting it reports, all measured in this one run:
 - ``matmul``: the same chain of products on fresh arrays of the same shapes
   and dtype (forward a_l = a_{l-1} W_l, backward dW_l = A_{l-1}^T D_l and
   dA_{l-1} = D_l W_l^T): the floor of any implementation;
-- ``draws``: the Gaussian draws it must make (X, every W, the read-out G);
+- ``draws``: the Gaussian draws it must make (X, every W, the read-out G), one
+  thread with numpy's default generator, as a plain implementation would;
 - the ratios simulate / matmul and simulate / (matmul + draws);
 - the peak resident memory of a fresh process running it once (``peak MB``),
   and the part of it above the process before the call (``+MB``).
+
+``PLAYGROUND_THREADS=1 python benchmarks/bench_simulation.py`` measures it
+without the second thread (see playground/parallel.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import math
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+# Before numpy, as the page does: see playground/__init__.py.
+import playground  # noqa: E402, I001
+
+import numpy as np  # noqa: E402
+
+from playground import parallel  # noqa: E402
 from playground.budget import LARGEST_SETTINGS  # noqa: E402
 from playground.simulation import simulate  # noqa: E402
 
 DEFAULT = dict(activation="tanh", initializer="normal", depth=5, width=500, n_samples=1000, init_params={"std": 0.01})
 
 
-def best_of(fn, repeats: int) -> float:
-    times = []
+def best_of(fns, repeats: int) -> list[float]:
+    """The best wall time of each function, run in turns so that a slow spell of the machine hits all of them."""
+    best = [math.inf] * len(fns)
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for index, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            best[index] = min(best[index], time.perf_counter() - start)
+    return best
 
 
 def bare_products(depth: int, width: int, n_samples: int, rng: np.random.Generator):
@@ -73,15 +85,21 @@ def draws(depth: int, width: int, n_samples: int, rng: np.random.Generator):
 
 
 def peak_memory(setting: dict) -> tuple[float, float]:
-    """Peak RSS of a fresh process that runs ``simulate`` once, and its growth during the call."""
+    """Peak RSS of a fresh process that runs ``simulate`` once, and its growth during the call.
+
+    The peak is the kernel's high-water mark of the child's own memory
+    (VmHWM): ``ru_maxrss`` would also count the parent's memory at the fork.
+    """
     code = f"""
-import json, resource, sys
+import json, sys
 sys.path.insert(0, {str(ROOT)!r})
+import playground
 from playground.simulation import simulate
 import psutil
 before = psutil.Process().memory_info().rss
 simulate(**json.loads({json.dumps(json.dumps(setting))}))
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+peak = int(status["VmHWM"].split()[0]) * 1024
 print(peak, before)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
@@ -94,15 +112,20 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    print(f"numpy {np.__version__}; best of {args.repeats}")
-    header = f"{'setting':<48}{'simulate s':>11}{'matmul s':>10}{'draws s':>9}{'ratio':>7}{'ratio+draws':>12}{'peak MB':>9}{'+MB':>7}"
-    print(header)
+    spin = os.environ.get("OPENBLAS_THREAD_TIMEOUT", "default") if playground.BLAS_SPIN_LIMITED else "default"
+    print(
+        f"numpy {np.__version__}; OPENBLAS_THREAD_TIMEOUT {spin}; {parallel.THREADS} thread(s) for draws and "
+        f"element-wise work; best of {args.repeats}, run in turns"
+    )
+    columns = ("simulate s", 11), ("matmul s", 10), ("draws s", 9), ("ratio", 7), ("ratio+draws", 12), ("peak MB", 9)
+    print(f"{'setting':<48}" + "".join(f"{name:>{size}}" for name, size in columns) + f"{'+MB':>7}")
     for name, setting in (("default", DEFAULT), *LARGEST_SETTINGS.items()):
         depth, width, n = setting["depth"], setting["width"], setting["n_samples"]
         simulate(**setting)  # warm imports and allocator
-        t_sim = best_of(lambda: simulate(**setting), args.repeats)
-        t_mm = best_of(bare_products(depth, width, n, rng), args.repeats)
-        t_draw = best_of(draws(depth, width, n, rng), args.repeats)
+        t_sim, t_mm, t_draw = best_of(
+            [lambda: simulate(**setting), bare_products(depth, width, n, rng), draws(depth, width, n, rng)],
+            args.repeats,
+        )
         peak, grown = peak_memory(setting)
         label = f"{name} ({depth}x{width}, {n} samples{', batch norm' if setting.get('batch_norm') else ''})"
         print(

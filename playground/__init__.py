@@ -8,3 +8,17 @@
 - ``settings``, ``links``, ``budget``, ``lessons``, ``verdict``: what the page is set to and says;
 - ``charts``: Altair chart builders, frames in and charts out.
 """
+
+import os
+import sys
+
+# OpenBLAS keeps its threads spinning for about 0.1 s after every product
+# (2^28 cycles), holding the core that this package's second thread (Gaussian
+# draws, element-wise work: see parallel.py) needs. 2^14 cycles, a few
+# microseconds, keeps back-to-back products as fast. OpenBLAS reads this once,
+# when numpy loads it: it takes effect only when this package is imported
+# before numpy (streamlit_app.py and the benchmarks do so), and a value already
+# in the environment wins.
+OPENBLAS_THREAD_TIMEOUT = "14"
+BLAS_SPIN_LIMITED = "numpy" not in sys.modules or os.environ.get("OPENBLAS_THREAD_TIMEOUT") is not None
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", OPENBLAS_THREAD_TIMEOUT)

@@ -13,18 +13,37 @@ UNDERFLOW = 1e-250
 _TINY_SQUARES = 1e-200
 
 
+# From this many values on, BLAS sums them faster than numpy's own loops: it
+# uses every core, but waking its threads costs about 0.1 ms a call.
+BLAS_SUM_VALUES = 400_000
+
+
+def sums(x: np.ndarray) -> tuple[float, float]:
+    """Sum and sum of squares of ``x``; not finite if any value is not.
+
+    On big arrays both come from BLAS: the sum as a matrix-vector product with
+    ones (about 4 times faster here than ``x.sum()``), the squares as one dot
+    product.
+    """
+    flat = x.reshape(-1)
+    if flat.size < BLAS_SUM_VALUES:
+        total = float(flat.sum())
+        return total, (float(np.einsum("i,i->", flat, flat)) if math.isfinite(total) else math.inf)
+    rows = x.reshape(x.shape[0] if x.ndim > 1 else 1, -1)
+    total = float((rows @ np.ones(rows.shape[1])).sum())
+    return total, (float(flat @ flat) if math.isfinite(total) else math.inf)
+
+
 def moments(x: np.ndarray) -> tuple[float, float]:
     """Mean and standard deviation of all of ``x``, NaN for both if any value is not finite.
 
-    The fast path is one ``sum`` and one BLAS dot product. Where that would
-    overflow (values above about 1e150), cancel (a mean much larger than the
-    spread) or lose precision (tiny values), a scaled two-pass computation
-    takes over.
+    The fast path is ``sums``. Where that would overflow (values above about
+    1e150), cancel (a mean much larger than the spread) or lose precision
+    (tiny values), a scaled two-pass computation takes over.
     """
     flat = x.reshape(-1)
     n = flat.size
-    total = float(flat.sum())
-    square_sum = float(flat @ flat) if math.isfinite(total) else math.inf
+    total, square_sum = sums(x)
     if math.isfinite(square_sum) and square_sum > _TINY_SQUARES * n:
         mean = total / n
         mean_square = square_sum / n

@@ -33,11 +33,15 @@ def test_lecun_keeps_tanh_alive():
 
 
 def test_he_keeps_relu_alive_and_lecun_does_not():
-    he = simulate("relu", "he_normal", **NOTES)
-    assert np.all((stds(he) > 0.7) & (stds(he) < 0.95))
-    lecun = simulate("relu", "lecun_normal", **NOTES)
-    assert stds(lecun)[-1] == pytest.approx(0.03, abs=0.01)
-    assert he.layers["dead"].between(0.4, 0.6).all()
+    # A layer's gain is one random draw shared by every sample, so one network's
+    # std wanders (seed 1 ends at 0.57, seed 0 at 0.93); averaged over networks it stays near 0.8.
+    seeds = range(4)
+    he = [simulate("relu", "he_normal", seed=seed, **NOTES) for seed in seeds]
+    he_mean = np.mean([stds(r) for r in he], axis=0)
+    assert np.all((he_mean > 0.7) & (he_mean < 0.95)), he_mean
+    lecun_last = np.mean([stds(simulate("relu", "lecun_normal", seed=seed, **NOTES))[-1] for seed in seeds])
+    assert lecun_last == pytest.approx(0.03, abs=0.01)
+    assert all(r.layers["dead"].between(0.4, 0.6).all() for r in he)
 
 
 def test_large_weights_saturate_tanh():

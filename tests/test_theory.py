@@ -160,12 +160,18 @@ def prediction(**kwargs):
     ],
 )
 def test_mean_field_matches_the_simulation(name, init, params, bias):
+    # Mean field is the average over networks; one network's variance wanders by a
+    # few percent by layer 8 (a layer's gain is one draw), so compare with four.
     kwargs = dict(depth=8, width=500, n_samples=500, init_params=params, bias=bias)
-    r = simulate(name, init, **kwargs)
+    runs = [simulate(name, init, seed=seed, **kwargs) for seed in range(4)]
     mf = prediction(activation=name, initializer=init, **kwargs)
-    np.testing.assert_allclose(measured(r, "pre_std"), mf.pre_variance, rtol=0.03)
-    np.testing.assert_allclose(measured(r, "delta_std"), mf.delta_variance, rtol=0.03)
-    np.testing.assert_allclose(measured(r, "grad_std"), mf.grad_variance, rtol=0.05)
+
+    def average(column):
+        return np.mean([measured(r, column) for r in runs], axis=0)
+
+    np.testing.assert_allclose(average("pre_std"), mf.pre_variance, rtol=0.03)
+    np.testing.assert_allclose(average("delta_std"), mf.delta_variance, rtol=0.03)
+    np.testing.assert_allclose(average("grad_std"), mf.grad_variance, rtol=0.05)
 
 
 def test_relu_matches_on_average_over_draws():
@@ -184,13 +190,18 @@ def test_relu_matches_on_average_over_draws():
 
 
 def test_raw_inputs_enter_through_their_second_moment():
-    r = simulate("relu", "he_normal", depth=3, width=500, n_samples=1000, normalize_inputs=False)
-    q = theory.predicted_variance("relu", "he_normal", depth=3, width=500, normalize_inputs=False)
-    assert measured(r, "pre_std")[0] == pytest.approx(q[0], rel=0.02)
     # Mean 128 gives every unit of layer 1 an offset 128 sum(w) far beyond its spread over
-    # the examples: each unit is on for nearly all examples or for none, and which ones
-    # are on is up to the draw of the weights; layer 2 is 3.6% off for seed 0.
-    assert measured(r, "pre_std")[1] == pytest.approx(q[1], rel=0.08)
+    # the examples, so one network's Var(s_1) is off by up to 7% (seeds 0-11); which units
+    # of layer 1 are on is up to the draw too, so Var(s_2) is off by up to 30%. Eight
+    # networks average to within 2% and 6% (seeds 0-23, in blocks of eight).
+    runs = [
+        simulate("relu", "he_normal", depth=3, width=500, n_samples=1000, normalize_inputs=False, seed=seed)
+        for seed in range(8)
+    ]
+    pre = np.mean([measured(r, "pre_std") for r in runs], axis=0)
+    q = theory.predicted_variance("relu", "he_normal", depth=3, width=500, normalize_inputs=False)
+    assert pre[0] == pytest.approx(q[0], rel=0.03)
+    assert pre[1] == pytest.approx(q[1], rel=0.08)
     # the notes' formula, with Var(x) where E[x^2] belongs, is 5 times too small
     mean, var = theory.input_moments(False)
     assert q[0] / theory.notes_variance("relu", "he_normal", depth=1, width=500, input_variance=var)[0] == (
@@ -209,8 +220,11 @@ def test_vanishing_gradients_are_orders_of_magnitude_smaller_at_the_first_layer(
     # shrink going forward exactly as dL/ds shrinks going back
     grad = r.layers["grad_std"].to_numpy()
     assert grad.max() / grad.min() < 1.1
+    # One network is within 4% of mean field (seeds 0-5), four within 1.5%.
     mf = prediction(activation="tanh", initializer="normal", init_params={"std": 0.01}, **NOTES)
-    np.testing.assert_allclose(delta**2, mf.delta_variance, rtol=0.03)
+    runs = [r] + [simulate("tanh", "normal", init_params={"std": 0.01}, seed=seed, **NOTES) for seed in (1, 2, 3)]
+    average = np.mean([measured(run, "delta_std") for run in runs], axis=0)
+    np.testing.assert_allclose(average, mf.delta_variance, rtol=0.03)
 
 
 def test_saturated_tanh_gradients_grow_going_back_as_predicted():
@@ -229,12 +243,17 @@ def test_saturated_tanh_gradients_grow_going_back_as_predicted():
 def test_batch_norm_prediction(name):
     # Forward: each unit's s is standardized, so Var(s_l) = n Var(w) E[phi(z)^2] after layer 1.
     # Backward: a few percent low at width 500 (the units' spreads differ; E[1/v] > 1/E[v]).
+    # One network's Var(s) is within 4.4% of mean field (seeds 0-5); four within 2.2%.
     kwargs = dict(depth=6, width=500, n_samples=1000, batch_norm=True, bias=0.01)
-    r = simulate(name, "normal", init_params={"std": 0.01}, **kwargs)
+    runs = [simulate(name, "normal", init_params={"std": 0.01}, seed=seed, **kwargs) for seed in range(4)]
     mf = prediction(activation=name, initializer="normal", init_params={"std": 0.01}, **kwargs)
-    np.testing.assert_allclose(measured(r, "pre_std"), mf.pre_variance, rtol=0.03)
-    np.testing.assert_allclose(measured(r, "delta_std"), mf.delta_variance, rtol=0.1)
-    np.testing.assert_allclose(measured(r, "grad_std"), mf.grad_variance, rtol=0.1)
+
+    def average(column):
+        return np.mean([measured(r, column) for r in runs], axis=0)
+
+    np.testing.assert_allclose(average("pre_std"), mf.pre_variance, rtol=0.03)
+    np.testing.assert_allclose(average("delta_std"), mf.delta_variance, rtol=0.1)
+    np.testing.assert_allclose(average("grad_std"), mf.grad_variance, rtol=0.1)
 
 
 # --- the sentences -------------------------------------------------------------------------
