@@ -14,11 +14,12 @@ import sys
 
 # OpenBLAS keeps its threads spinning for about 0.1 s after every product
 # (2^28 cycles), holding the core that this package's second thread (Gaussian
-# draws, element-wise work: see parallel.py) needs. 2^14 cycles, a few
-# microseconds, keeps back-to-back products as fast. OpenBLAS reads this once,
+# draws, element-wise work: see parallel.py) needs. 2^20 cycles, under a
+# millisecond, keeps the many small products of a QR as fast (2^14 made an
+# orthogonal initializer's QR 25% slower). OpenBLAS reads this once,
 # when numpy loads it: it takes effect only when this package is imported
 # before numpy (streamlit_app.py and the benchmarks do so), and a value already
 # in the environment wins.
-OPENBLAS_THREAD_TIMEOUT = "14"
+OPENBLAS_THREAD_TIMEOUT = "20"
 BLAS_SPIN_LIMITED = "numpy" not in sys.modules or os.environ.get("OPENBLAS_THREAD_TIMEOUT") is not None
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", OPENBLAS_THREAD_TIMEOUT)

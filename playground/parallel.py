@@ -8,11 +8,13 @@ array is cut into blocks of rows fixed by its shape, and what the blocks
 return (counts) adds up exactly.
 
 ``PLAYGROUND_THREADS`` in the environment sets the number of threads (1 turns
-the second one off); by default it is 2, or 1 on a single core.
+the second one off); by default it is 2, or 1 where the process may use only
+one core.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -22,11 +24,27 @@ from typing import Callable, Iterable, Iterator, TypeVar
 T = TypeVar("T")
 
 
+def cores(cpu_max: str = "/sys/fs/cgroup/cpu.max") -> int:
+    """The cores this process may use: its CPU affinity, or its cgroup's quota if smaller.
+
+    A hosted container may see every core of its machine but be allowed a
+    fraction of one (cgroup v2's ``cpu.max`` holds "quota period", or "max").
+    """
+    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        quota, period = open(cpu_max).read().split()[:2]
+        if quota != "max":
+            count = min(count, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return count
+
+
 def _threads() -> int:
     try:
         return max(1, int(os.environ["PLAYGROUND_THREADS"]))
     except (KeyError, ValueError):
-        return min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+        return min(2, cores())
 
 
 THREADS = _threads()

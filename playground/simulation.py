@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -109,6 +109,32 @@ def _generator(seed: np.random.SeedSequence) -> np.random.Generator:
     """A Generator on SFC64, numpy's fastest bit generator: its Gaussian draws take about
     20% less time than PCG64's here, and the draws are a quarter of the experiment's time."""
     return np.random.Generator(np.random.SFC64(seed))
+
+
+# glibc's malloc keeps and reuses freed blocks up to 32 MB (its largest mmap
+# threshold); bigger ones are returned, and come back as fresh pages that cost
+# about as much to fault in as a pass over them.
+REUSED_BYTES = 32 * 2**20
+
+
+def _layer_arrays(count: int, n_samples: int, width: int) -> Iterator[np.ndarray]:
+    """``count`` empty (n_samples, width) arrays, made as they are asked for.
+
+    Views of one block where that is small enough for the allocator to reuse
+    it from call to call (10% faster at the default setting); else separate
+    arrays, which the backward pass frees one by one as it goes (a third less
+    peak memory at the largest settings).
+    """
+    if count * n_samples * width * 8 <= REUSED_BYTES:
+        yield from np.empty((count, n_samples, width))
+    else:
+        for _ in range(count):
+            yield np.empty((n_samples, width))
+
+
+def _one_by_one(tasks: list[Callable[[], np.ndarray]]):
+    """The tasks' results in order, each computed as it is consumed, in this thread."""
+    return (task() for task in tasks)
 
 
 def _check_positive_int(name: str, value, minimum: int = 1) -> int:
@@ -215,34 +241,35 @@ def simulate(
     data_seq, weight_seq, upstream_seq = np.random.SeedSequence(seed).spawn(3)
     # One seed per layer: W_l does not depend on the depth, and can be drawn again.
     layer_seqs = weight_seq.spawn(depth)
-    init_fn = init_mod.INITIALIZERS[initializer].fn
+    init_spec = init_mod.INITIALIZERS[initializer]
+    init_fn = init_spec.fn
 
     def layer_weights(index: int) -> np.ndarray:
         return init_fn(width, width, _generator(layer_seqs[index]), **params)
 
     def draw_inputs() -> np.ndarray:
-        return make_inputs(n_samples, width, _generator(data_seq), normalize_inputs, out=activations[0])
+        return make_inputs(n_samples, width, _generator(data_seq), normalize_inputs, out=input_array)
 
     def draw_upstream() -> np.ndarray:
-        return _generator(upstream_seq).standard_normal((n_samples, width))
+        return _generator(upstream_seq).standard_normal((n_samples, width), out=upstream_array)
 
-    # Every layer's activations (X first) in one block, and with batch norm its
-    # normalized pre-activations in another: one allocation each, which the
-    # allocator reuses from call to call where separate arrays would fault in
-    # fresh pages (about a tenth of the time at the default setting).
-    activations = np.empty((depth + 1, n_samples, width))
-    normalized_block = np.empty((depth, n_samples, width)) if batch_norm else None
+    # X, every layer's activations and the read-out G; with batch norm, every
+    # layer's normalized pre-activations too.
+    layer_outputs = _layer_arrays(depth + 2, n_samples, width)
+    input_array, upstream_array = next(layer_outputs), next(layer_outputs)
+    layer_normalized = _layer_arrays(depth, n_samples, width) if batch_norm else None
 
     # Every draw has its own seed, so two threads can make them in any order.
     keep_weights = depth * width * width <= KEPT_WEIGHT_VALUES
-    if keep_weights:
-        x, upstream, *weights = parallel.run_all(
-            [draw_inputs, draw_upstream, *(partial(layer_weights, index) for index in range(depth))]
-        )
+    weight_tasks = [partial(layer_weights, index) for index in range(depth)]
+    lazily = parallel.as_needed if init_spec.parallel_draws else _one_by_one
+    if keep_weights and init_spec.parallel_draws:
+        x, upstream, *weights = parallel.run_all([draw_inputs, draw_upstream, *weight_tasks])
         forward_weights = iter(weights)
     else:
         x, upstream = parallel.run_all([draw_inputs, draw_upstream])
-        forward_weights = parallel.as_needed(partial(layer_weights, index) for index in range(depth))
+        weights = list(lazily(weight_tasks)) if keep_weights else []
+        forward_weights = iter(weights) if keep_weights else lazily(weight_tasks)
     in_mean, in_std = moments(x)
     if observer:
         observer("input", 0, x)
@@ -267,7 +294,7 @@ def simulate(
             w = next(forward_weights)
             if observer:
                 observer("weights", index + 1, w)
-            target = normalized_block[index] if batch_norm else activations[index + 1]
+            target = next(layer_normalized) if batch_norm else next(layer_outputs)
             s = np.matmul(outputs[-1], w, out=target)
             del w
             if bias:
@@ -284,7 +311,7 @@ def simulate(
                 s /= scale
                 normalized.append(s)
                 scales.append(scale)
-                a = activations[index + 1]
+                a = next(layer_outputs)
             else:
                 normalized.append(None)
                 scales.append(None)
@@ -324,11 +351,7 @@ def simulate(
         grad_samples: dict[int, np.ndarray] = {}
         if overflow_layer is None:
             grad = np.empty((width, width))
-            backward_weights = (
-                iter(weights[:0:-1])
-                if keep_weights
-                else parallel.as_needed(partial(layer_weights, index) for index in range(depth - 1, 0, -1))
-            )
+            backward_weights = iter(weights[:0:-1]) if keep_weights else lazily(weight_tasks[:0:-1])
             if observer:
                 observer("upstream", depth, upstream)
             for layer in range(depth, 0, -1):

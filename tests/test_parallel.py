@@ -72,6 +72,16 @@ def test_by_rows_covers_every_row_once_in_fixed_blocks():
     assert len(parallel.by_rows(lambda x: x.shape, a[:10])) == 1
 
 
+@pytest.mark.parametrize(
+    "cpu_max,expected", [("max 100000\n", None), ("50000 100000\n", 1), ("150000 100000\n", 2), ("junk", None)]
+)
+def test_cores_follow_the_cgroup_quota(tmp_path, cpu_max, expected):
+    affinity = len(os.sched_getaffinity(0))
+    (tmp_path / "cpu.max").write_text(cpu_max)
+    assert parallel.cores(str(tmp_path / "cpu.max")) == min(affinity, expected or affinity)
+    assert parallel.cores(str(tmp_path / "missing")) == affinity
+
+
 SETTINGS = [
     # Split into blocks (1000 x 500 values a layer), weights kept.
     dict(activation="tanh", initializer="normal", depth=4, width=500, n_samples=1000, init_params={"std": 0.05}),
@@ -130,9 +140,9 @@ def test_importing_the_package_limits_openblas_spinning():
     run = subprocess.run([sys.executable, "-c", late], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     assert run.stdout.split() == ["False"]
     # a value from the environment wins
-    env["OPENBLAS_THREAD_TIMEOUT"] = "20"
+    env["OPENBLAS_THREAD_TIMEOUT"] = "9"
     run = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
-    assert run.stdout.split() == ["20", "True"]
+    assert run.stdout.split() == ["9", "True"]
 
 
 def playground_timeout() -> str:
