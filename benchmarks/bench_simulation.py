@@ -4,12 +4,16 @@
 
 For each setting it reports, all measured in this one run:
 - ``simulate``: best wall time of several calls;
-- ``matmul``: the same chain of products on fresh arrays of the same shapes
-  and dtype (forward a_l = a_{l-1} W_l, backward dW_l = A_{l-1}^T D_l and
-  dA_{l-1} = D_l W_l^T): the floor of any implementation;
+- ``matmul``: the same chain of products on arrays of the same shapes and
+  dtype (forward a_l = a_{l-1} W_l, backward dW_l = A_{l-1}^T D_l and
+  dA_{l-1} = D_l W_l^T), each layer's output a fresh array as the forward
+  pass keeps it;
+- ``reused``: the same products writing into buffers reused from run to run,
+  the arithmetic alone (fresh arrays cost page faults, depending on the
+  allocator's state);
 - ``draws``: the Gaussian draws it must make (X, every W, the read-out G), one
   thread with numpy's default generator, as a plain implementation would;
-- the ratios simulate / matmul and simulate / (matmul + draws);
+- the ratios simulate / matmul, simulate / reused and simulate / (matmul + draws);
 - the peak resident memory of a fresh process running it once (``peak MB``),
   and the part of it above the process before the call (``+MB``).
 
@@ -74,6 +78,27 @@ def bare_products(depth: int, width: int, n_samples: int, rng: np.random.Generat
     return run
 
 
+def reused_products(depth: int, width: int, n_samples: int, rng: np.random.Generator):
+    x = rng.standard_normal((n_samples, width))
+    weights = [rng.standard_normal((width, width)) / np.sqrt(width) for _ in range(depth)]
+    upstream0 = rng.standard_normal((n_samples, width))
+    outputs = np.empty((depth + 1, n_samples, width))
+    outputs[0] = x
+    grad = np.empty((width, width))
+    upstream = np.empty((n_samples, width))
+
+    def run():
+        for layer, w in enumerate(weights):
+            np.matmul(outputs[layer], w, out=outputs[layer + 1])
+        np.copyto(upstream, upstream0)
+        for layer in range(depth, 0, -1):
+            np.matmul(outputs[layer - 1].T, outputs[layer], out=grad)
+            if layer > 1:
+                np.matmul(outputs[layer], weights[layer - 1].T, out=upstream)
+
+    return run
+
+
 def draws(depth: int, width: int, n_samples: int, rng: np.random.Generator):
     def run():
         rng.standard_normal((n_samples, width))
@@ -117,20 +142,21 @@ def main() -> None:
         f"numpy {np.__version__}; OPENBLAS_THREAD_TIMEOUT {spin}; {parallel.THREADS} thread(s) for draws and "
         f"element-wise work; best of {args.repeats}, run in turns"
     )
-    columns = ("simulate s", 11), ("matmul s", 10), ("draws s", 9), ("ratio", 7), ("ratio+draws", 12), ("peak MB", 9)
-    print(f"{'setting':<48}" + "".join(f"{name:>{size}}" for name, size in columns) + f"{'+MB':>7}")
+    columns = [("simulate s", 11), ("matmul s", 9), ("reused s", 9), ("draws s", 8), ("ratio", 6)]
+    columns += [("/reused", 8), ("ratio+draws", 12), ("peak MB", 8), ("+MB", 5)]
+    print(f"{'setting':<48}" + "".join(f"{name:>{size}}" for name, size in columns))
     for name, setting in (("default", DEFAULT), *LARGEST_SETTINGS.items()):
         depth, width, n = setting["depth"], setting["width"], setting["n_samples"]
         simulate(**setting)  # warm imports and allocator
-        t_sim, t_mm, t_draw = best_of(
-            [lambda: simulate(**setting), bare_products(depth, width, n, rng), draws(depth, width, n, rng)],
-            args.repeats,
-        )
+        contenders = [lambda: simulate(**setting)]
+        contenders += [fn(depth, width, n, rng) for fn in (bare_products, reused_products, draws)]
+        t_sim, t_mm, t_reused, t_draw = best_of(contenders, args.repeats)
+        del contenders
         peak, grown = peak_memory(setting)
         label = f"{name} ({depth}x{width}, {n} samples{', batch norm' if setting.get('batch_norm') else ''})"
         print(
-            f"{label:<48}{t_sim:>11.3f}{t_mm:>10.3f}{t_draw:>9.3f}{t_sim / t_mm:>7.2f}"
-            f"{t_sim / (t_mm + t_draw):>12.2f}{peak:>9.0f}{grown:>7.0f}"
+            f"{label:<48}{t_sim:>11.3f}{t_mm:>9.3f}{t_reused:>9.3f}{t_draw:>8.3f}{t_sim / t_mm:>6.2f}"
+            f"{t_sim / t_reused:>8.2f}{t_sim / (t_mm + t_draw):>12.2f}{peak:>8.0f}{grown:>5.0f}"
         )
 
 
