@@ -2,6 +2,7 @@
 
 - ``activations``, ``initializers``: the catalogue, one pure function each;
 - ``simulation``: the notes' experiment, per-layer forward and backward statistics;
+- ``stats``, ``parallel``: statistics of big arrays, and a second thread for what numpy does on one core;
 - ``theory``: the variance argument and its mean-field recursion;
 - ``symmetry``: notes 001's worked example, exactly, and symmetry over training;
 - ``compare``, ``training``, ``datasets``: initializers side by side, and a toy network trained from each;
