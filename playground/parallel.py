@@ -57,8 +57,8 @@ SPLIT_VALUES = 200_000
 _POOL = ThreadPoolExecutor(max_workers=THREADS - 1, thread_name_prefix="playground") if THREADS > 1 else None
 
 
-def run_all(tasks: Iterable[Callable[[], T]]) -> list[T]:
-    """Every task's result, in order, computed THREADS at a time (the caller's thread is one)."""
+def run_all(tasks: Iterable[Callable[[], T]], *, threads: int = THREADS) -> list[T]:
+    """Every task's result, in order, computed ``threads`` at a time (the caller's thread is one)."""
     tasks = list(tasks)
     results: list = [None] * len(tasks)
     # This thread takes tasks from the front, the helpers from the back (deque
@@ -73,7 +73,7 @@ def run_all(tasks: Iterable[Callable[[], T]]) -> list[T]:
                 return
             results[index] = tasks[index]()
 
-    helpers = [_POOL.submit(work, pending.pop) for _ in range(min(THREADS, len(tasks)) - 1)] if _POOL else []
+    helpers = [_POOL.submit(work, pending.pop) for _ in range(min(threads, THREADS, len(tasks)) - 1)] if _POOL else []
     try:
         work(pending.popleft)
     finally:
@@ -84,12 +84,12 @@ def run_all(tasks: Iterable[Callable[[], T]]) -> list[T]:
     return results
 
 
-def as_needed(tasks: Iterable[Callable[[], T]]) -> Iterator[T]:
-    """The tasks' results in order, computed THREADS at a time and only as they are consumed."""
+def as_needed(tasks: Iterable[Callable[[], T]], *, threads: int = THREADS) -> Iterator[T]:
+    """The tasks' results in order, computed ``threads`` at a time and only as they are consumed."""
     tasks = list(tasks)
-    step = max(2, THREADS)
+    step = max(1, threads)
     for start in range(0, len(tasks), step):
-        yield from run_all(tasks[start : start + step])
+        yield from run_all(tasks[start : start + step], threads=threads)
 
 
 def by_rows(fn: Callable[..., T], *arrays, min_values: int = SPLIT_VALUES) -> list[T]:

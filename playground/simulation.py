@@ -23,7 +23,7 @@ import pandas as pd
 from . import activations as act_mod
 from . import initializers as init_mod
 from . import parallel
-from .stats import UNDERFLOW, bin_counts, first_values, moments
+from .stats import UNDERFLOW, bin_counts, column_means, first_values, moments
 
 # Values within this distance of a bound of tanh or sigmoid count as saturated.
 SATURATION_MARGIN = 0.01
@@ -89,15 +89,13 @@ class SimulationResult:
         return self.overflow_layer is None and self.gradient_overflow_layer is None
 
 
-def make_inputs(
-    n_samples: int, width: int, rng: np.random.Generator, normalize: bool = True, out: np.ndarray | None = None
-) -> np.ndarray:
-    """Unit Gaussian inputs, or the same draws as raw pixel-like intensities (into ``out`` if given).
+def make_inputs(n_samples: int, width: int, rng: np.random.Generator, normalize: bool = True) -> np.ndarray:
+    """Unit Gaussian inputs, or the same draws as raw pixel-like intensities.
 
     Raw inputs are 128 + 64 z clipped to [0, 255]: positive, with mean about
     128 and variance about 4000, as un-normalized image features are.
     """
-    z = rng.standard_normal((n_samples, width), out=out)
+    z = rng.standard_normal((n_samples, width))
     if normalize:
         return z
     z *= RAW_INPUT_STD
@@ -109,11 +107,6 @@ def _generator(seed: np.random.SeedSequence) -> np.random.Generator:
     """A Generator on SFC64, numpy's fastest bit generator: its Gaussian draws take about
     20% less time than PCG64's here, and the draws are a quarter of the experiment's time."""
     return np.random.Generator(np.random.SFC64(seed))
-
-
-def _one_by_one(tasks: list[Callable[[], np.ndarray]]):
-    """The tasks' results in order, each computed as it is consumed, in this thread."""
-    return (task() for task in tasks)
 
 
 def _check_positive_int(name: str, value, minimum: int = 1) -> int:
@@ -146,6 +139,12 @@ def _local_gradient(spec: act_mod.Activation, a: np.ndarray, upstream: np.ndarra
     """dL/ds = phi'(s) * dL/da, written over a (phi' comes from a)."""
     spec.derivative_from_output(a, out=a)
     a *= upstream
+
+
+def _bin_layers(samples: dict[int, np.ndarray], low: float, high: float) -> dict[int, np.ndarray]:
+    """Each layer's histogram counts over [low, high], two layers at a time."""
+    counts = parallel.run_all(partial(bin_counts, values, low, high, HISTOGRAM_BINS) for values in samples.values())
+    return dict(zip(samples, counts))
 
 
 def _histogram_frame(counts_per_layer: dict[int, np.ndarray], edges: np.ndarray) -> pd.DataFrame:
@@ -232,18 +231,15 @@ def simulate(
     def draw_upstream() -> np.ndarray:
         return _generator(upstream_seq).standard_normal((n_samples, width))
 
-
-    # Every draw has its own seed, so two threads can make them in any order.
+    # Every draw has its own seed, so two threads can make them in any order
+    # (but not two QRs at once: see Initializer.parallel_draws). Weights too
+    # many to keep are drawn as needed, forward and again backward.
+    threads = parallel.THREADS if init_spec.parallel_draws else 1
     keep_weights = depth * width * width <= KEPT_WEIGHT_VALUES
     weight_tasks = [partial(layer_weights, index) for index in range(depth)]
-    lazily = parallel.as_needed if init_spec.parallel_draws else _one_by_one
-    if keep_weights and init_spec.parallel_draws:
-        x, upstream, *weights = parallel.run_all([draw_inputs, draw_upstream, *weight_tasks])
-        forward_weights = iter(weights)
-    else:
-        x, upstream = parallel.run_all([draw_inputs, draw_upstream])
-        weights = list(lazily(weight_tasks)) if keep_weights else []
-        forward_weights = iter(weights) if keep_weights else lazily(weight_tasks)
+    kept_tasks = weight_tasks if keep_weights else []
+    x, upstream, *weights = parallel.run_all([draw_inputs, draw_upstream, *kept_tasks], threads=threads)
+    forward_weights = iter(weights) if keep_weights else parallel.as_needed(weight_tasks, threads=threads)
     in_mean, in_std = moments(x)
     if observer:
         observer("input", 0, x)
@@ -283,7 +279,7 @@ def simulate(
                 break
             rows["pre_mean"][index], rows["pre_std"][index] = pre_mean, pre_std
             if batch_norm:
-                s -= np.ones(n_samples) @ s / n_samples
+                s -= column_means(s)
                 scale = np.sqrt(np.einsum("ij,ij->j", s, s) / n_samples + BATCH_NORM_EPS)
                 s /= scale
                 normalized.append(s)
@@ -315,20 +311,16 @@ def simulate(
 
         low, high = activation_range(activation, rms)
         edges = np.linspace(low, high, HISTOGRAM_BINS + 1)
-        act_counts = dict(
-            enumerate(
-                parallel.run_all(
-                    partial(bin_counts, first_values(a, HISTOGRAM_VALUES), low, high, HISTOGRAM_BINS)
-                    for a in outputs[1:]
-                ),
-                start=1,
-            )
+        act_counts = _bin_layers(
+            {layer: first_values(outputs[layer], HISTOGRAM_VALUES) for layer in range(1, len(outputs))}, low, high
         )
 
         grad_samples: dict[int, np.ndarray] = {}
         if overflow_layer is None:
             grad = np.empty((width, width))
-            backward_weights = iter(weights[:0:-1]) if keep_weights else lazily(weight_tasks[:0:-1])
+            backward_weights = (
+                iter(weights[:0:-1]) if keep_weights else parallel.as_needed(weight_tasks[:0:-1], threads=threads)
+            )
             if observer:
                 observer("upstream", depth, upstream)
             for layer in range(depth, 0, -1):
@@ -338,7 +330,7 @@ def simulate(
                 delta = a
                 if batch_norm:
                     s_hat, scale = normalized[layer], scales[layer]
-                    delta -= np.ones(n_samples) @ delta / n_samples
+                    delta -= column_means(delta)
                     delta -= s_hat * (np.einsum("ij,ij->j", delta, s_hat) / n_samples)
                     delta /= scale
                     normalized[layer] = None
@@ -371,16 +363,7 @@ def simulate(
 
     grad_reach = 4.0 * max((v for v in rows["grad_std"] if math.isfinite(v)), default=1.0) or 1.0
     grad_edges = np.linspace(-grad_reach, grad_reach, HISTOGRAM_BINS + 1)
-    grad_layers = sorted(grad_samples)
-    grad_counts = dict(
-        zip(
-            grad_layers,
-            parallel.run_all(
-                partial(bin_counts, grad_samples[layer], -grad_reach, grad_reach, HISTOGRAM_BINS)
-                for layer in grad_layers
-            ),
-        )
-    )
+    grad_counts = _bin_layers(dict(sorted(grad_samples.items())), -grad_reach, grad_reach)
 
     layers = pd.DataFrame(
         {"layer": np.arange(1, depth + 1), **rows, "status": pd.Categorical(status, categories=LAYER_STATUSES)}

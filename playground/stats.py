@@ -34,6 +34,11 @@ def sums(x: np.ndarray) -> tuple[float, float]:
     return total, (float(flat @ flat) if math.isfinite(total) else math.inf)
 
 
+def column_means(x: np.ndarray) -> np.ndarray:
+    """The mean of each column of a 2-D ``x``: a BLAS matrix-vector product, faster than ``x.mean(axis=0)``."""
+    return np.ones(x.shape[0]) @ x / x.shape[0]
+
+
 def moments(x: np.ndarray) -> tuple[float, float]:
     """Mean and standard deviation of all of ``x``, NaN for both if any value is not finite.
 

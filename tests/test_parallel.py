@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import playground
 from playground import parallel
 from playground.simulation import simulate
 
@@ -134,7 +135,7 @@ def test_importing_the_package_limits_openblas_spinning():
     code = "import os, sys, playground; print(os.environ['OPENBLAS_THREAD_TIMEOUT'], playground.BLAS_SPIN_LIMITED)"
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
     run = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
-    assert run.stdout.split() == [playground_timeout(), "True"]
+    assert run.stdout.split() == [playground.OPENBLAS_THREAD_TIMEOUT, "True"]
     # numpy first: too late for OpenBLAS, and the package says so
     late = "import numpy, playground; print(playground.BLAS_SPIN_LIMITED)"
     run = subprocess.run([sys.executable, "-c", late], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
@@ -143,12 +144,6 @@ def test_importing_the_package_limits_openblas_spinning():
     env["OPENBLAS_THREAD_TIMEOUT"] = "9"
     run = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     assert run.stdout.split() == ["9", "True"]
-
-
-def playground_timeout() -> str:
-    import playground
-
-    return playground.OPENBLAS_THREAD_TIMEOUT
 
 
 def test_the_page_imports_the_package_before_numpy():
