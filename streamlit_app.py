@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from playground import activations, budget, compare, datasets, initializers, lessons, links, symmetry, theory, training
+from playground import activations, budget, compare, datasets, init_keys, initializers, lessons, links, symmetry, theory, training
 from playground.charts import compare as compare_charts
 from playground.charts import gradients as gradient_charts
 from playground.charts import layers as layer_charts
@@ -989,7 +989,7 @@ def _three_digits(values) -> list[str]:
 
 def _canonical(key: str) -> str:
     """One spelling per initializer ("normal:0.010" -> "normal:0.01"); the key itself if it names none."""
-    return next(iter(compare.canonical_keys([key])), key)
+    return next(iter(init_keys.canonical_keys([key])), key)
 
 
 def _with_current(choices: tuple, key: str) -> list:
@@ -1112,7 +1112,7 @@ def train_part(network: Network, keys: tuple[str, ...]) -> None:
         st.error(f"Training could not run: {problem}", icon=":material/block:")
         return
 
-    labels = {key: compare.key_label(key) for key in keys}
+    labels = {key: init_keys.key_label(key) for key in keys}
     diverged = result.diverged()
     for key, step in diverged.items():
         st.warning(
@@ -1172,12 +1172,12 @@ def compare_section(network: Network) -> None:
         spelled.get(_canonical(key), key) for key in [*DEFAULT_COMPARED, *COMPARE_EXTRA, *current]
     ))
     chosen = st.multiselect(
-        "Initializers to compare", options=options, key="compare", format_func=compare.key_label,
+        "Initializers to compare", options=options, key="compare", format_func=init_keys.key_label,
         max_selections=links.MAX_COMPARED,
         help=f"Up to {links.MAX_COMPARED}. The notes' \"Xavier\" (randn/√n) is LeCun normal here; "
         "Xavier/Glorot is 2/(fan_in + fan_out).",
     )
-    keys = compare.canonical_keys(chosen)
+    keys = init_keys.canonical_keys(chosen)
     if not keys:
         st.info("Pick at least one initializer to compare.", icon=":material/touch_app:")
         return

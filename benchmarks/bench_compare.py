@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from playground import compare, training  # noqa: E402
+from playground import compare, init_keys, training  # noqa: E402
 from playground.charts import compare as compare_charts  # noqa: E402
 from playground.charts import training as training_charts  # noqa: E402
 from playground.settings import Network, Training  # noqa: E402
@@ -41,7 +41,7 @@ STAGES = ("compare", "train", "charts")
 
 def section(network: Network = Network(), trained: Training = Training()) -> tuple[dict[str, float], list]:
     """Run the section's work once, as the page does on a cold cache: seconds per stage, and the charts."""
-    keys = compare.canonical_keys(trained.compare)
+    keys = init_keys.canonical_keys(trained.compare)
     times: dict[str, float] = {}
     start = time.perf_counter()
     samples = compare.comparison_samples(network, len(keys))

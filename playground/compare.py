@@ -1,11 +1,7 @@
 """The same network under several initializers: run one simulation each, and summarise.
 
-A compared initializer is named by a key: an initializer of the registry
-(``"he_normal"``) with its default parameters, or ``"normal:<std>"`` for a
-fixed standard deviation (``"normal:0.01"``, the notes' small weights;
-``"normal:1"``, their large ones). ``parse_key`` turns a key into the
-initializer's name and parameters; both ``compare_initializers`` and
-``training.train`` use it. Nothing here imports Streamlit.
+Compared initializers are named by keys (``"he_normal"``, ``"normal:0.01"``:
+see ``init_keys.py``). Nothing here imports Streamlit or Altair.
 """
 
 from __future__ import annotations
@@ -17,9 +13,10 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from . import budget, initializers
-from .charts.common import shown_layers
+from . import budget
+from .init_keys import key_label, layer_params, parse_key
 from .settings import Network
+from .stats import shown_layers
 from .simulation import SimulationResult, simulate
 from .verdict import verdict
 
@@ -33,78 +30,6 @@ GRID_BINS = 20
 
 COMPARED_LAYER_COLUMNS = ["init", "label", "layer", "mean", "std", "saturated", "dead", "grad_std", "status"]
 SUMMARY_COLUMNS = ["init", "label", "last_std", "saturated", "dead", "grad_ratio", "verdict", "kind"]
-
-
-def parse_key(key: str) -> tuple[str, dict[str, float]]:
-    """The initializer's registry name and its parameters for a compared key.
-
-    >>> parse_key("normal:0.5")
-    ('normal', {'std': 0.5})
-    >>> parse_key("he_normal")
-    ('he_normal', {})
-
-    ValueError for anything else ("normal:abc", "he_normal:2", unknown names).
-    """
-    name, colon, value = str(key).partition(":")
-    initializers.get(name)  # ValueError naming the allowed keys
-    if not colon:
-        return name, {}
-    if name != "normal":
-        raise ValueError(f"only normal takes a std after ':', got {key!r}")
-    try:
-        std = float(value)
-    except ValueError:
-        raise ValueError(f"{key!r}: {value!r} is not a number") from None
-    spec = initializers.STD
-    if not (math.isfinite(std) and spec.low <= std <= spec.high):
-        raise ValueError(f"{key!r}: std must be between {spec.low:g} and {spec.high:g}")
-    return name, {"std": std}
-
-
-def canonical_key(key: str) -> str:
-    """One spelling per initializer: "normal" and "normal:0.010" become "normal:0.01".
-
-    ValueError as ``parse_key``.
-    """
-    name, params = parse_key(key)
-    if name == "normal":
-        return f"normal:{params.get('std', initializers.STD.default):g}"
-    return name
-
-
-def canonical_keys(keys: Sequence[str]) -> tuple[str, ...]:
-    """The valid keys of ``keys`` in canonical spelling, first occurrence kept, invalid ones dropped."""
-    kept = []
-    for key in keys:
-        try:
-            kept.append(canonical_key(key))
-        except ValueError:
-            continue
-    return tuple(dict.fromkeys(kept))
-
-
-def key_label(key: str) -> str:
-    """How a compared key reads on the page: "normal, std 0.01", "He normal (2/fan_in)", ..."""
-    try:
-        name, params = parse_key(key)
-    except ValueError:
-        return str(key)
-    if name == "normal":
-        std = params.get("std", initializers.STD.default)
-        return f"normal, std {std:g}"
-    return initializers.INITIALIZERS[name].label
-
-
-def layer_params(name: str, params: dict[str, float], fan_in: int) -> dict[str, float]:
-    """The initializer's full parameters for a layer of ``fan_in`` inputs.
-
-    Sparse initialization cannot connect a unit to more inputs than it has:
-    its ``nonzero`` is lowered to ``fan_in`` (every input connected).
-    """
-    full = initializers.get(name).defaults() | params
-    if "nonzero" in full:
-        full["nonzero"] = int(min(full["nonzero"], fan_in))
-    return full
 
 
 def network_for(network: Network, key: str) -> Network:

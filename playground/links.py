@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Sequence
 
-from . import activations, budget, initializers
+from . import activations, budget, init_keys, initializers
 from .settings import VIEWS, Network, PageState, Symmetry, Training
 
 DATASETS = ("circles", "moons", "spirals", "xor")
@@ -88,23 +88,9 @@ def _flag(text: str) -> bool:
     raise Invalid("not true or false")
 
 
-def compared_key_valid(key: str) -> bool:
-    """An initializer key, or ``normal:<std>`` with std in the page's range."""
-    name, _, std = key.partition(":")
-    if name not in initializers.INITIALIZERS:
-        return False
-    if not std:
-        return True
-    spec = initializers.STD
-    try:
-        return name == "normal" and spec.low <= _number(std) <= spec.high
-    except Invalid:
-        return False
-
-
 def _compared(text: str) -> tuple[str, ...]:
     items = [item.strip() for item in text.split(",") if item.strip()]
-    kept = tuple(dict.fromkeys(item for item in items if compared_key_valid(item)))[:MAX_COMPARED]
+    kept = tuple(dict.fromkeys(item for item in items if init_keys.is_valid(item)))[:MAX_COMPARED]
     if not kept:
         raise Invalid("no known initializer in it")
     return kept
@@ -198,7 +184,7 @@ def parse_query(
 
     if "compare" in groups["training"] and "compare" in given:
         asked = [item.strip() for item in given["compare"].split(",") if item.strip()]
-        dropped = [item for item in asked if not compared_key_valid(item)]
+        dropped = [item for item in asked if not init_keys.is_valid(item)]
         if dropped:
             shown = ", ".join(quote(item) for item in dropped[:5])
             notes.append(f"compare: unknown initializers were left out: {shown}.")

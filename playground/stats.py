@@ -82,3 +82,10 @@ def first_values(x: np.ndarray, limit: int) -> np.ndarray:
     """
     rows = max(1, limit // max(1, x.shape[1]))
     return x[:rows]
+
+
+def shown_layers(depth: int, most: int = 10) -> list[int]:
+    """At most ``most`` of the layers 1..depth, evenly spread and always with the first and the last."""
+    if depth <= most:
+        return list(range(1, depth + 1))
+    return sorted({int(round(v)) for v in np.linspace(1, depth, most)})

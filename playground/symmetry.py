@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from . import activations, initializers
+from .losses import logit_cross_entropy, sigmoid
 
 Array = np.ndarray
 
@@ -77,10 +78,6 @@ def _plain(matrix: Array) -> Array:
     if all(Fraction(v).denominator == 1 for v in matrix.flat):
         return np.vectorize(int, otypes=[np.int64])(matrix) if matrix.size else matrix.astype(np.int64)
     return matrix
-
-
-def _sigmoid(z: Fraction) -> float:
-    return 0.5 * (1.0 + math.tanh(0.5 * float(z)))
 
 
 def worked_example(w2: Sequence = (3, 1, 2), lr: Fraction | int = WORKED_LR) -> dict[str, Array]:
@@ -126,7 +123,7 @@ def worked_example(w2: Sequence = (3, 1, 2), lr: Fraction | int = WORKED_LR) -> 
         g_prime=g_prime, dZ1=dZ1, XT_dZ1=XT_dZ1, dW1=dW1, W1_next=W1 - lr * dW1, W2_next=W2 - lr * dW2,
     )
     result = {name: _plain(matrix) for name, matrix in exact.items()}
-    result["Y_hat"] = np.array([[_sigmoid(z)] for z in Z2[:, 0]])
+    result["Y_hat"] = sigmoid(Z2.astype(float))
     return result
 
 
@@ -330,7 +327,6 @@ def train(activation: str, start: Params, X: Array, y: Array, *, steps: int = ST
     Equal units then get bit-for-bit equal updates.
     """
     phi = activations.get(activation)
-    sigmoid = activations.ACTIVATIONS["sigmoid"].fn
     if not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
     if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
@@ -348,8 +344,7 @@ def train(activation: str, start: Params, X: Array, y: Array, *, steps: int = ST
             Z1 += W1[:, k, :, None] * XT[k]
         A1 = phi.fn(Z1)
         Z2 = (W2[:, :, None] * A1).sum(axis=1) + b2[:, None]  # (C, m)
-        # Cross-entropy from the logit: log(1 + e^z) - y z, without overflow.
-        loss[:, t] = np.mean(np.logaddexp(0.0, Z2) - y * Z2, axis=1)
+        loss[:, t] = logit_cross_entropy(Z2, y)
         spread[:, t] = unit_spread(W1, b1)
         if t == steps:
             break

@@ -36,7 +36,8 @@ import pandas as pd
 
 from . import activations as act_mod
 from . import initializers as init_mod
-from .compare import key_label, layer_params, parse_key
+from .init_keys import key_label, layer_params, parse_key
+from .losses import logit_cross_entropy, sigmoid
 from .datasets import DEFAULT_POINTS, make_dataset
 
 Array = np.ndarray
@@ -115,15 +116,6 @@ def forward(nets: Networks, x: Array, activation: str) -> tuple[Array, list[Arra
     return z[..., 0], outputs
 
 
-def bce_loss(z: Array, y: Array) -> Array:
-    """Mean binary cross-entropy per network, from logits: mean(softplus(z) - y z) = mean(log(1 + e^z) - y z)."""
-    return np.mean(np.logaddexp(0.0, z) - y * z, axis=-1)
-
-
-def sigmoid(z: Array) -> Array:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
 def loss_and_gradients(nets: Networks, x: Array, y: Array, activation: str) -> tuple[Array, Array, Networks]:
     """Loss (k,), accuracy (k,) and the gradients of each network's loss, shaped as its parameters.
 
@@ -133,7 +125,7 @@ def loss_and_gradients(nets: Networks, x: Array, y: Array, activation: str) -> t
     """
     derivative = act_mod.get(activation).derivative_from_output
     z, outputs = forward(nets, x, activation)
-    loss = bce_loss(z, y)
+    loss = logit_cross_entropy(z, y)
     accuracy = np.mean((z > 0) == (y > 0.5), axis=-1)
     n = x.shape[0]
     delta = ((sigmoid(z) - y) / n)[..., None]  # dL/ds of the output layer, (k, N, 1)

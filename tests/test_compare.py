@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from playground import budget, compare, training
+from playground import budget, compare, init_keys, training
 from playground.charts import compare as compare_charts
 from playground.charts import training as training_charts
 from playground.settings import DEFAULT_COMPARED, Network
@@ -18,22 +18,22 @@ SMALL = Network(depth=4, width=60, samples=200)
 
 
 def test_keys_parse_to_an_initializer_and_its_parameters():
-    assert compare.parse_key("normal:0.5") == ("normal", {"std": 0.5})
-    assert compare.parse_key("he_normal") == ("he_normal", {})
+    assert init_keys.parse_key("normal:0.5") == ("normal", {"std": 0.5})
+    assert init_keys.parse_key("he_normal") == ("he_normal", {})
     for bad in ("bogus", "normal:abc", "normal:nan", "normal:100", "he_normal:2", "normal:-1"):
         with pytest.raises(ValueError):
-            compare.parse_key(bad)
+            init_keys.parse_key(bad)
 
 
 def test_keys_have_one_spelling_and_distinct_labels():
-    assert compare.canonical_keys(["normal", "normal:0.010", "normal:1.0", "bogus", "he_normal", "normal:1"]) == (
+    assert init_keys.canonical_keys(["normal", "normal:0.010", "normal:1.0", "bogus", "he_normal", "normal:1"]) == (
         "normal:0.01",
         "normal:1",
         "he_normal",
     )
-    labels = [compare.key_label(k) for k in compare.canonical_keys([*DEFAULT_COMPARED, "constant", "normal:0.5"])]
+    labels = [init_keys.key_label(k) for k in init_keys.canonical_keys([*DEFAULT_COMPARED, "constant", "normal:0.5"])]
     assert len(set(labels)) == len(labels)
-    assert compare.key_label("normal:0.01") == "normal, std 0.01"
+    assert init_keys.key_label("normal:0.01") == "normal, std 0.01"
 
 
 def test_each_row_is_the_simulation_of_that_initializer():
@@ -115,7 +115,7 @@ def test_the_section_charts_are_titled_finite_and_small_at_the_defaults():
     # The charts' size depends on the initializers, the depth and the training, not on the width or the
     # sample count (fixed bins, one row per layer): a narrow network with few samples keeps this test quick.
     network = replace(Network(), width=100, samples=100)
-    keys = compare.canonical_keys(DEFAULT_COMPARED)
+    keys = init_keys.canonical_keys(DEFAULT_COMPARED)
     comparison = compare.compare_initializers(network, keys)
     labels = [comparison.labels[k] for k in keys]
     trained = training.train(keys, steps=300)
@@ -139,7 +139,7 @@ def test_the_section_charts_are_titled_finite_and_small_at_the_defaults():
 def test_a_diverged_network_reaches_no_chart_as_nan():
     keys = ("normal:1", "he_normal")
     trained = training.train(keys, activation="relu", depth=10, optimizer="gd", lr=0.1, steps=30)
-    labels = {k: compare.key_label(k) for k in keys}
+    labels = {k: init_keys.key_label(k) for k in keys}
     assert trained.diverged()
     charts = [
         training_charts.loss_curves(trained.history, list(labels.values()),

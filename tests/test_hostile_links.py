@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from playground import activations, budget, initializers, links
+from playground import activations, budget, init_keys, initializers, links
 from playground.settings import VIEWS, Network, PageState, Symmetry, Training
 from playground.simulation import simulate
 
@@ -317,7 +317,7 @@ def expected_state(query: dict[str, list[str]]):
             must.append(f"“{links.quote(name)}” was given more than once")
     if "lesson" in last and last["lesson"] not in LESSONS:
         must.append(f"lesson=“{links.quote(last['lesson'])}” is not a lesson")
-    if "compare" in last and not any(links.compared_key_valid(k.strip()) for k in last["compare"].split(",")):
+    if "compare" in last and not any(init_keys.is_valid(k.strip()) for k in last["compare"].split(",")):
         must.append(f"compare=“{links.quote(last['compare'])}” was ignored")
     return values, params, must
 

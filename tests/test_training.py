@@ -13,7 +13,7 @@ from playground.training import (
     Adam,
     Networks,
     affordable_points,
-    bce_loss,
+    logit_cross_entropy,
     forward,
     init_networks,
     loss_and_gradients,
@@ -68,9 +68,9 @@ def test_loss_is_the_cross_entropy_of_the_sigmoid():
     y = np.array([0.0, 1.0, 1.0, 0.0, 1.0, 1.0])
     p = 1.0 / (1.0 + np.exp(-z))
     direct = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-    np.testing.assert_allclose(bce_loss(z, y), [direct], rtol=1e-12)
+    np.testing.assert_allclose(logit_cross_entropy(z, y), [direct], rtol=1e-12)
     # Where 1 - p rounds to 0 the direct formula fails; the logit form stays exact: log(1 + e^800) = 800.
-    assert bce_loss(np.array([[800.0]]), np.array([0.0]))[0] == pytest.approx(800.0)
+    assert logit_cross_entropy(np.array([[800.0]]), np.array([0.0]))[0] == pytest.approx(800.0)
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "selu"])
@@ -83,7 +83,7 @@ def test_gradients_match_finite_differences(activation):
 
     def loss_of(params):
         z, _ = forward(Networks(params[:4], params[4:]), x, activation)
-        return bce_loss(z, y)
+        return logit_cross_entropy(z, y)
 
     params = nets.parameters()
     h = 1e-6

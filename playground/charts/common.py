@@ -45,10 +45,3 @@ def drawable_on_log(frame: pd.DataFrame, column: str, subtitle: str) -> tuple[pd
     if len(data) < len(frame):
         subtitle += " Zeros and non-finite values are not drawn."
     return data, subtitle
-
-
-def shown_layers(depth: int, most: int = 10) -> list[int]:
-    """At most ``most`` layers, evenly spread and always with the first and the last."""
-    if depth <= most:
-        return list(range(1, depth + 1))
-    return sorted({int(round(v)) for v in np.linspace(1, depth, most)})

@@ -13,7 +13,8 @@ from typing import Sequence
 import altair as alt
 import pandas as pd
 
-from .common import layer_x, positive, shown_layers
+from ..stats import shown_layers
+from .common import layer_x, positive
 
 # One color per compared initializer, in the order they are compared (up to 10).
 SCHEME = "tableau10"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .common import LINE_HEIGHT, PANEL_HEIGHT, PANEL_WIDTH, layer_x, positive, shown_layers, y_scale
+from ..stats import shown_layers
+from .common import LINE_HEIGHT, PANEL_HEIGHT, PANEL_WIDTH, layer_x, positive, y_scale
 
 
 def histogram_grid(
