@@ -25,6 +25,7 @@ from playground.charts import training as training_charts
 from playground.settings import DEFAULT_COMPARED, VIEWS, Network, PageState, Symmetry, Training
 from playground.simulation import SimulationResult, simulate
 from playground.verdict import verdict
+from playground.explain import gradients as explain_gradients
 
 st.set_page_config(page_title="Weight initialization playground", page_icon=":material/balance:", layout="wide")
 
@@ -822,8 +823,8 @@ def theory_part(network: Network, result: SimulationResult, table) -> None:
     left, right = st.columns([3, 2])
     left.altair_chart(theory_charts.variance_chart(variances), width="stretch")
     right.altair_chart(theory_charts.ratio_chart(ratios), width="stretch")
-    st.markdown(theory.notes_verdict(result, table))
-    st.markdown(theory.theory_verdict(result, table))
+    st.markdown(explain_gradients.notes_verdict(result, table))
+    st.markdown(explain_gradients.theory_verdict(result, table))
     if network.batch_norm:
         st.caption(
             "With batch norm the prediction models it: φ sees each unit's s rescaled to variance 1, so "

@@ -233,7 +233,7 @@ def ring_dataset(seed: int = 0, inner: int = 16, outer: int = 32) -> tuple[Array
     can roll off. The classes are unbalanced on purpose: with mean(y) = 1/2,
     a zero-initialized network would have mean(dZ2) = 0 at the start and
     not even sigmoid's output weights would move. m = inner + outer = 48 is
-    a multiple of 8 (see ``train``).
+    a multiple of 8 (see ``gradient_descent``).
     """
     rng = np.random.default_rng(seed)
     r = np.concatenate([0.6 * np.sqrt(rng.uniform(0.0, 1.0, inner)), rng.uniform(1.2, 1.8, outer)])
@@ -313,7 +313,7 @@ class Trace:
     final: Params
 
 
-def train(activation: str, start: Params, X: Array, y: Array, *, steps: int = STEPS, lr: float = LR) -> Trace:
+def gradient_descent(activation: str, start: Params, X: Array, y: Array, *, steps: int = STEPS, lr: float = LR) -> Trace:
     """Full-batch gradient descent on the mean cross-entropy, all C networks at once.
 
     Hidden layer: a = phi(X W1 + b1); output: y_hat = sigmoid(a W2 + b2).
@@ -427,7 +427,7 @@ def symmetry_over_training(
         raise ValueError(f"eps must be a finite number >= 0, got {eps!r}")
     X, y = ring_dataset(seed)
     start = initial_params(TRAINING_CASES, eps=float(eps), seed=seed, hidden=hidden)
-    trace = train(activation, start, X, y, steps=steps, lr=lr)
+    trace = gradient_descent(activation, start, X, y, steps=steps, lr=lr)
     index = {key: i for i, key in enumerate(TRAINING_CASES)}
     const, pert, rand = (index[k] for k in ("constant", "perturbed", "random"))
 
@@ -479,7 +479,7 @@ def zero_init(
     rows = []
     for name in names:
         start = initial_params(("zeros",), seed=seed, hidden=hidden)
-        trace = train(name, start, X, y, steps=steps, lr=lr)
+        trace = gradient_descent(name, start, X, y, steps=steps, lr=lr)
         end = trace.final
         rows.append(
             {

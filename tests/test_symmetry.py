@@ -123,7 +123,7 @@ def test_column_proportions():
 def test_constant_start_stays_exactly_symmetric(name):
     X, y = symmetry.ring_dataset(0)
     start = symmetry.initial_params(("constant",))
-    trace = symmetry.train(name, start, X, y, steps=symmetry.STEPS)
+    trace = symmetry.gradient_descent(name, start, X, y, steps=symmetry.STEPS)
     assert np.all(trace.spread == 0.0)
     end = trace.final
     # The weights did move (the spread is not 0 for want of training), all columns alike.
@@ -179,7 +179,7 @@ def test_gradients_match_finite_differences(name):
     X, y = symmetry.ring_dataset(3)
     start = symmetry.initial_params(("random",), seed=3)
     lr = 1e-3
-    after = symmetry.train(name, start, X, y, steps=1, lr=lr).final
+    after = symmetry.gradient_descent(name, start, X, y, steps=1, lr=lr).final
     analytic = {"W1": (start.W1 - after.W1)[0] / lr, "W2": (start.W2 - after.W2)[0] / lr}
     p = {"W1": start.W1[0].copy(), "b1": start.b1[0].copy(), "W2": start.W2[0].copy(), "b2": float(start.b2[0])}
     h = 1e-6

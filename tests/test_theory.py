@@ -7,6 +7,7 @@ import pytest
 from numpy.polynomial.hermite_e import hermegauss
 
 from playground import activations, theory
+from playground.explain import gradients as explain_gradients
 from playground.simulation import make_inputs, simulate
 
 NOTES = dict(depth=10, width=500, n_samples=1000)
@@ -136,7 +137,7 @@ def test_exploding_prediction_is_inf_without_warnings():
 
 
 def test_every_activation_has_a_notes_factor_and_a_reason():
-    assert set(theory.NOTES_FACTOR) == set(activations.ACTIVATIONS) == set(theory.NOTES_REASON)
+    assert set(theory.NOTES_FACTOR) == set(activations.ACTIVATIONS) == set(explain_gradients.NOTES_REASON)
 
 
 # --- theory against the simulation at width 500 --------------------------------------------
@@ -263,7 +264,7 @@ def verdicts(**kwargs):
     kwargs = dict(depth=5, width=300, n_samples=300) | kwargs
     r = simulate(**kwargs)
     table = theory.prediction_table(**kwargs)
-    return theory.notes_verdict(r, table), theory.theory_verdict(r, table)
+    return explain_gradients.notes_verdict(r, table), explain_gradients.theory_verdict(r, table)
 
 
 def test_notes_formula_fails_where_tanh_bends_and_where_inputs_are_raw():
