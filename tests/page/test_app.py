@@ -10,7 +10,7 @@ from playground.settings import VIEWS
 from playground.simulation import simulate
 from playground.verdict import verdict
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 SMALL = {"depth": "3", "width": "40", "samples": "100"}
 
 

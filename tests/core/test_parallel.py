@@ -17,7 +17,7 @@ import playground
 from playground import parallel
 from playground.simulation import simulate
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_run_all_runs_every_task_once_and_keeps_their_order():
@@ -105,7 +105,7 @@ def test_one_thread_and_two_give_the_same_numbers(kept):
     code = f"""
 import json, sys
 sys.path.insert(0, {str(ROOT)!r})
-sys.path.insert(0, {str(ROOT / "tests")!r})
+sys.path.insert(0, {str(ROOT / "tests" / "core")!r})
 from playground import parallel, simulation
 from test_parallel import SETTINGS, frames
 assert parallel.THREADS == 1

@@ -6,7 +6,7 @@ import pytest
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-from browser import ARTIFACTS, launch, streamlit_server, wait_until_done  # noqa: E402
+from server import ARTIFACTS, launch, streamlit_server, wait_until_done  # noqa: E402
 
 CHART = "[data-testid='stVegaLiteChart']"
 

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from playground import symmetry
 from playground.settings import Symmetry
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 # A small sidebar network, so that the page's own simulation stays quick.
 SMALL = {"depth": "3", "width": "40", "samples": "100", "view": "symmetry"}
 

@@ -8,7 +8,7 @@ from playground import compare
 from playground.settings import Network, Training
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 # A light network, so that each run trains quickly; the section itself is the same.
 LIGHT = {"view": "compare", "depth": "3", "width": "100", "steps": "50"}
 

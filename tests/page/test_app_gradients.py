@@ -11,7 +11,7 @@ from playground import activations, budget
 from playground.settings import Network
 from playground.simulation import simulate
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 
 def run_page(**params) -> AppTest:

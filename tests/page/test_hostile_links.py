@@ -35,7 +35,7 @@ try:  # the lessons are the page's, where it has them
 except ImportError:  # pragma: no cover - before the lessons landed
     LESSONS = {}
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 # The page marks the link's notes with a link icon (an emoji or a Material icon).
 LINK_ICONS = ("🔗", ":material/link")
 # Streamlit keeps these to itself (case-insensitively): the page never sees them.

@@ -30,7 +30,7 @@ from streamlit.testing.v1 import AppTest
 
 from playground.settings import VIEWS
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 SMALL = {"depth": "3", "width": "40", "samples": "100", "steps": "20"}
 # The distinct links: one per seed.
 DEEP_NARROW = {"depth": "100", "width": "10", "samples": "10"}
