@@ -8,8 +8,8 @@ The target (issue 7): every setting reachable from the controls or a link
 finishes within 3 s cold on the 2-core machine, and the process stays under
 500 MB. Each corner is a link; it is read by ``links.parse_query`` and the
 work budget applied to it exactly as the page applies it
-(``budget.affordable_width`` for the weights, then
-``budget.affordable_samples(depth, width, samples, batch_norm=..., runs=...)``,
+(``plan.affordable_width`` for the weights, then
+``plan.affordable_samples(depth, width, samples, batch_norm=..., runs=...)``,
 runs = the number of compared initializers on the comparison). Every
 measurement runs in a fresh Python process, so nothing is cached:
 
@@ -41,14 +41,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from playground import budget  # noqa: E402
+from playground import plan, settings  # noqa: E402
 from playground.settings import DEFAULT_COMPARED  # noqa: E402
 
 APP = str(ROOT / "streamlit_app.py")
 TIME_TARGET = 3.0
 MEMORY_TARGET = 500.0
 
-BIG = {"depth": str(budget.DEPTH_RANGE[1]), "width": str(budget.WIDTH_RANGE[1]), "samples": str(budget.SAMPLES_RANGE[1])}
+BIG = {"depth": str(settings.DEPTH_RANGE[1]), "width": str(settings.WIDTH_RANGE[1]), "samples": str(settings.SAMPLES_RANGE[1])}
 # Initializers under which each activation's signal stays finite through 100 layers, so that
 # the whole backward pass runs (an overflow stops the experiment early and costs less).
 KEEPS_SIGNAL = {
@@ -82,7 +82,7 @@ CORNERS: dict[str, dict[str, str]] = {
     "largest, sparse 500 (argpartition)": BIG | {"activation": "tanh", "init": "sparse", "nonzero": "500"},
     "largest, sparse 1000 (all)": BIG | {"activation": "tanh", "init": "sparse", "nonzero": "1000"},
     "overflow, linear constant 10": BIG | {"activation": "linear", "init": "constant", "value": "10"},
-    # depth x width^2 = 8e6: the weights are kept (64 MB) and the activations fill their budget.
+    # depth x width^2 = 8e6: the weights are kept (64 MB) and the activations fill their plan.
     "kept weights 8x1000, batch norm": {"depth": "8", "width": "1000", "samples": "5000", "activation": "tanh",
                                         "init": "xavier_normal", "batchnorm": "true"},
     "kept weights 8x1000": {"depth": "8", "width": "1000", "samples": "5000", "activation": "tanh",
@@ -144,12 +144,12 @@ def compute_child(query: dict[str, str]) -> dict:
     net = state.network
     keys = state.training.compare if state.view == "compare" else None
     runs = len(keys) if keys else 1
-    # The page lowers the width first where the weights alone exceed their budget.
-    width = budget.affordable_width(net.depth, net.width, [net.init])
-    share = budget.COMPARISON_SHARE if keys else 1.0
+    # The page lowers the width first where the weights alone exceed their plan.
+    width = plan.affordable_width(net.depth, net.width, [net.init])
+    share = plan.COMPARISON_SHARE if keys else 1.0
     if keys:
-        width = budget.affordable_width(net.depth, width, keys, share=budget.COMPARISON_WEIGHT_SHARE)
-    samples = budget.affordable_samples(
+        width = plan.affordable_width(net.depth, width, keys, share=plan.COMPARISON_WEIGHT_SHARE)
+    samples = plan.affordable_samples(
         net.depth, width, net.samples, batch_norm=net.batch_norm, runs=runs, share=share
     )
     if "nonzero" in net.params:
@@ -238,8 +238,8 @@ def main() -> None:
 
     print(f"numpy {np.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
     print(
-        f"budget: WORK_BUDGET {budget.WORK_BUDGET:g} multiply-adds x runs, VALUES_BUDGET {budget.VALUES_BUDGET:g}, "
-        f"WEIGHT_BUDGET {budget.WEIGHT_BUDGET:g} Gaussian draws"
+        f"budget: WORK_BUDGET {plan.WORK_BUDGET:g} multiply-adds x runs, VALUES_BUDGET {plan.VALUES_BUDGET:g}, "
+        f"WEIGHT_BUDGET {plan.WEIGHT_BUDGET:g} Gaussian draws"
     )
     print(f"targets: <= {TIME_TARGET:g} s cold, < {MEMORY_TARGET:g} MB; one fresh process per figure\n")
     header = (f"{'setting':<40}{'samples':>8}{'runs':>5}{'compute s':>10}{'MB':>6}{'+MB':>5}"

@@ -31,12 +31,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from playground import budget  # noqa: E402
+from playground import settings  # noqa: E402
 from playground.settings import VIEWS  # noqa: E402
 
 APP = str(ROOT / "streamlit_app.py")
-LARGEST = {"depth": str(budget.DEPTH_RANGE[1]), "width": str(budget.WIDTH_RANGE[1]),
-           "samples": str(budget.SAMPLES_RANGE[1])}
+LARGEST = {"depth": str(settings.DEPTH_RANGE[1]), "width": str(settings.WIDTH_RANGE[1]),
+           "samples": str(settings.SAMPLES_RANGE[1])}
 
 
 def page(query: dict) -> AppTest:

@@ -13,23 +13,23 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from . import budget
+from .diagnosis import Diagnosis, diagnose
 from .init_keys import key_label, layer_params, parse_key
 from .settings import Network
-from .stats import shown_layers
-from .simulation import SimulationResult, simulate
-from .verdict import verdict
+from .simulation import Limits, SimulationResult, simulate
+from .stats import first_over_last, shown_layers
 
-# Most samples per simulation in a comparison: 8 runs of the notes' 500-unit layers stay fast,
-# and 500 x 500 values per layer pin every std down to a fraction of a percent.
-COMPARE_SAMPLES = 500
+# Most initializers one comparison runs.
+MAX_COMPARED = 8
+# Offered besides the default comparison (settings.DEFAULT_COMPARED); a link may bring others ("normal:0.5").
+COMPARE_EXTRA = ("constant", "uniform", "xavier_uniform", "he_uniform", "normal:0.1", "normal:0.5")
 # The histogram grid shows at most this many layers per initializer.
 GRID_LAYERS = 6
 # Histograms are re-binned from the simulation's 40 bins to this many, to keep the page light.
 GRID_BINS = 20
 
 COMPARED_LAYER_COLUMNS = ["init", "label", "layer", "mean", "std", "saturated", "dead", "grad_std", "status"]
-SUMMARY_COLUMNS = ["init", "label", "last_std", "saturated", "dead", "grad_ratio", "verdict", "kind"]
+SUMMARY_COLUMNS = ["init", "label", "last_std", "saturated", "dead", "grad_ratio", "kind"]
 
 
 def network_for(network: Network, key: str) -> Network:
@@ -52,8 +52,9 @@ class Comparison:
     histograms: pd.DataFrame
     # One row per initializer: see SUMMARY_COLUMNS.
     summary: pd.DataFrame
-    # The simulations' own notes (overflow, underflow), each prefixed with its initializer.
-    notes: tuple[str, ...]
+    # Per initializer: what its activations show first, and where its numbers left the float range.
+    diagnoses: dict[str, Diagnosis]
+    limits: dict[str, Limits]
 
 
 def rebin(histograms: pd.DataFrame, factor: int) -> pd.DataFrame:
@@ -75,21 +76,9 @@ def rebin(histograms: pd.DataFrame, factor: int) -> pd.DataFrame:
     return merged.reset_index(drop=True)
 
 
-def gradient_ratio(grad_std: Sequence[float]) -> float:
-    """std of dL/dW at layer 1 over that at the last layer; NaN when either is 0 or not finite.
-
-    Far above 1: gradients explode on the way back; far below: they vanish.
-    """
-    first, last = float(grad_std[0]), float(grad_std[-1])
-    if not (math.isfinite(first) and math.isfinite(last)) or first == 0.0 or last == 0.0:
-        return math.nan
-    return first / last
-
-
 def summary_row(key: str, result: SimulationResult) -> dict:
-    """One summary row: last-layer std, worst saturated and dead shares, gradient ratio, verdict."""
+    """One summary row: last-layer std, worst saturated and dead shares, gradient ratio, diagnosis."""
     ok = result.layers[result.layers["status"] == "ok"]
-    said = verdict(result)
     return {
         "init": key,
         "label": key_label(key),
@@ -98,9 +87,8 @@ def summary_row(key: str, result: SimulationResult) -> dict:
         # Worst layer: the one the verdict speaks of.
         "saturated": float(ok["saturated"].max()) if len(ok) else math.nan,
         "dead": float(ok["dead"].max()) if len(ok) else math.nan,
-        "grad_ratio": gradient_ratio(result.layers["grad_std"].to_numpy()),
-        "verdict": said.text,
-        "kind": said.kind,
+        "grad_ratio": first_over_last(result.layers["grad_std"]),
+        "kind": diagnose(result.layers).kind,
     }
 
 
@@ -117,7 +105,7 @@ def compare_initializers(
     initializer differs. ``simulate_fn`` may be a cached ``simulate``.
     """
     keys = tuple(dict.fromkeys(keys))
-    layer_frames, histogram_frames, rows, notes = [], [], [], []
+    layer_frames, histogram_frames, rows, diagnoses, limits = [], [], [], {}, {}
     shown = shown_layers(network.depth, GRID_LAYERS)
     for key in keys:
         result = simulate_fn(**network_for(network, key).simulate_kwargs())
@@ -128,7 +116,7 @@ def compare_initializers(
         factor = max(1, (len(hist) // max(1, hist["layer"].nunique())) // GRID_BINS)
         histogram_frames.append(rebin(hist, factor).assign(init=key, label=label))
         rows.append(summary_row(key, result))
-        notes.extend(f"{label}: {note}" for note in result.notes)
+        diagnoses[key], limits[key] = diagnose(result.layers), result.limits
     histograms = pd.concat(histogram_frames, ignore_index=True) if histogram_frames else pd.DataFrame()
     return Comparison(
         keys=keys,
@@ -138,15 +126,6 @@ def compare_initializers(
             columns=COMPARED_LAYER_COLUMNS),
         histograms=histograms,
         summary=pd.DataFrame(rows, columns=SUMMARY_COLUMNS),
-        notes=tuple(notes),
+        diagnoses=diagnoses,
+        limits=limits,
     )
-
-
-def comparison_samples(network: Network, runs: int, cap: int = COMPARE_SAMPLES) -> int:
-    """Samples for each of ``runs`` simulations: the budget's share, and at most ``cap``."""
-    affordable = budget.affordable_samples(
-        network.depth, network.width, network.samples, batch_norm=network.batch_norm, runs=runs,
-        share=budget.COMPARISON_SHARE,
-    )
-    return max(budget.MIN_SAMPLES, min(cap, affordable))
-

@@ -180,6 +180,8 @@ class Initializer:
 
 
 STD = Param("std", "std", 0.01, 0.001, 10.0, "Standard deviation of every weight.", log=True)
+# The choices of a log parameter's slider: 20 per decade over its range (0.001 to 10 for std).
+LOG_STEPS = tuple(float(f"{10 ** (k / 20):.3g}") for k in range(-60, 21))
 LIMIT = Param("limit", "limit", 0.05, 0.0, 10.0, "Weights are drawn uniformly from [-limit, limit].")
 VALUE = Param("value", "value", 0.5, -10.0, 10.0, "The value every weight starts at.")
 GAIN = Param("gain", "gain", 1.0, 0.0, 10.0, "Multiplies the orthonormal matrix; 1 keeps n Var(w) = 1.")

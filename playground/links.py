@@ -13,16 +13,10 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Sequence
 
-from . import activations, budget, init_keys, initializers
+from . import activations, datasets, init_keys, initializers, settings, symmetry, training
+from .compare import MAX_COMPARED
 from .settings import VIEWS, Network, PageState, Symmetry, Training
 
-DATASETS = ("circles", "moons", "spirals", "xor")
-OPTIMIZERS = ("gd", "adam")
-W2_CASES = ("notes", "equal")
-LR_RANGE = (1e-4, 1.0)
-STEPS_RANGE = (10, 1000)
-EPS_RANGE = (0.0, 0.1)
-MAX_COMPARED = 8
 # Streamlit's own parameters, which may appear in any link.
 STREAMLIT_PARAMS = {"embed", "embed_options"}
 # Longest value quoted back in a note.
@@ -120,20 +114,20 @@ FIELDS: tuple[Field, ...] = (
     Field("view", "", "view", _choice(tuple(VIEWS))),
     Field("activation", "network", "activation", _choice(tuple(activations.ACTIVATIONS))),
     Field("init", "network", "init", _choice(tuple(initializers.INITIALIZERS))),
-    Field("depth", "network", "depth", _integer(*budget.DEPTH_RANGE)),
-    Field("width", "network", "width", _integer(*budget.WIDTH_RANGE)),
-    Field("bias", "network", "bias", _real(*budget.BIAS_RANGE)),
-    Field("samples", "network", "samples", _integer(*budget.SAMPLES_RANGE)),
-    Field("seed", "network", "seed", _integer(*budget.SEED_RANGE)),
+    Field("depth", "network", "depth", _integer(*settings.DEPTH_RANGE)),
+    Field("width", "network", "width", _integer(*settings.WIDTH_RANGE)),
+    Field("bias", "network", "bias", _real(*settings.BIAS_RANGE)),
+    Field("samples", "network", "samples", _integer(*settings.SAMPLES_RANGE)),
+    Field("seed", "network", "seed", _integer(*settings.SEED_RANGE)),
     Field("normalize", "network", "normalize_inputs", _flag),
     Field("batchnorm", "network", "batch_norm", _flag),
     Field("compare", "training", "compare", _compared),
-    Field("dataset", "training", "dataset", _choice(DATASETS)),
-    Field("optimizer", "training", "optimizer", _choice(OPTIMIZERS)),
-    Field("lr", "training", "lr", _real(*LR_RANGE)),
-    Field("steps", "training", "steps", _integer(*STEPS_RANGE)),
-    Field("w2", "symmetry", "w2", _choice(W2_CASES)),
-    Field("eps", "symmetry", "eps", _real(*EPS_RANGE)),
+    Field("dataset", "training", "dataset", _choice(tuple(datasets.DATASETS))),
+    Field("optimizer", "training", "optimizer", _choice(tuple(training.OPTIMIZERS))),
+    Field("lr", "training", "lr", _real(*settings.LR_RANGE)),
+    Field("steps", "training", "steps", _integer(*settings.STEPS_RANGE)),
+    Field("w2", "symmetry", "w2", _choice(tuple(symmetry.W2_CASES))),
+    Field("eps", "symmetry", "eps", _real(*symmetry.EPS_RANGE)),
 )
 # The initializers' own parameters, by name (std, limit, value, gain, nonzero).
 INIT_PARAMS: dict[str, initializers.Param] = {

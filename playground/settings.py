@@ -1,7 +1,8 @@
-"""Everything a page view is set to, as small frozen (hashable) dataclasses.
+"""Everything a page view is set to, as small frozen (hashable) dataclasses, and the ranges it offers.
 
 These are the cache keys of the page and the contents of a shareable link
-(see ``links.py``); the ranges the page offers live in ``budget.py``.
+(see ``links.py``, which reads the ranges below). The work one view may
+take is fitted to them in ``plan.py``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from . import initializers
+
+# Ranges the sidebar offers and a link may ask for.
+DEPTH_RANGE = (1, 100)
+WIDTH_RANGE = (1, 1000)
+SAMPLES_RANGE = (10, 5000)
+SEED_RANGE = (0, 2**31 - 1)
+BIAS_RANGE = (-1.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,7 @@ DEFAULT_COMPARED = (
 
 @dataclass(frozen=True)
 class Training:
-    """The comparison tab: which initializers, and how the toy network is trained."""
+    """The comparison section: which initializers, and how the toy network is trained."""
 
     # Initializer keys, "normal:<std>" for a fixed std.
     compare: tuple[str, ...] = DEFAULT_COMPARED
@@ -79,12 +87,18 @@ class Training:
 
 @dataclass(frozen=True)
 class Symmetry:
-    """The symmetry tab: the worked example's W2 and the perturbation of equal weights."""
+    """The symmetry section: the worked example's W2 and the perturbation of equal weights."""
 
     # "equal" (W2 = [c, c, c]) or "notes" (W2 = [3, 1, 2] as in 001)
     w2: str = "notes"
     eps: float = 1e-8
 
+
+# The training controls: learning rates and step counts offered (a link may ask for any in range).
+LR_RANGE = (1e-4, 1.0)
+LR_STEPS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
+STEPS_RANGE = (10, 1000)
+STEPS_CHOICES = (10, 20, 50, 100, 200, 300, 500, 1000)
 
 # The page's sections, in order: key -> label.
 VIEWS = {

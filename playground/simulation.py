@@ -13,7 +13,7 @@ the activations themselves. Nothing here imports Streamlit.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Callable
 
@@ -82,11 +82,26 @@ class SimulationResult:
     gradient_overflow_layer: int | None = None
     # First layer whose activations all fell below 1e-250 and were set to 0.
     underflow_layer: int | None = None
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def finite(self) -> bool:
         return self.overflow_layer is None and self.gradient_overflow_layer is None
+
+    @property
+    def limits(self) -> "Limits":
+        return Limits(self.overflow_layer, self.gradient_overflow_layer, self.underflow_layer)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Where a simulation's numbers left the float range: None where they did not."""
+
+    # First layer whose pre-activations or activations were not finite.
+    overflow_layer: int | None = None
+    # First layer, going backward, whose dL/ds was not finite.
+    gradient_overflow_layer: int | None = None
+    # First layer whose activations all fell below UNDERFLOW and were set to 0.
+    underflow_layer: int | None = None
 
 
 def make_inputs(n_samples: int, width: int, rng: np.random.Generator, normalize: bool = True) -> np.ndarray:
@@ -178,6 +193,269 @@ def activation_range(activation: str, layer_rms: list[float]) -> tuple[float, fl
     return (0.0 if activation == "relu" else -reach), reach
 
 
+@dataclass(frozen=True)
+class _Setting:
+    """The checked arguments of one simulation."""
+
+    spec: act_mod.Activation
+    init_spec: init_mod.Initializer
+    depth: int
+    width: int
+    n_samples: int
+    bias: float
+    seed: int
+    params: dict
+    batch_norm: bool
+    normalize_inputs: bool
+
+
+def _check(activation, initializer, depth, width, n_samples, bias, seed, init_params, batch_norm,
+           normalize_inputs) -> _Setting:
+    """The arguments checked and normalized, or ValueError saying which is wrong."""
+    spec = act_mod.get(activation)
+    depth = _check_positive_int("depth", depth)
+    width = _check_positive_int("width", width)
+    n_samples = _check_positive_int("n_samples", n_samples, minimum=2)
+    seed = _check_positive_int("seed", seed, minimum=0)
+    params = init_mod.check_params(initializer, width, width, init_params)
+    if isinstance(bias, bool) or not isinstance(bias, (int, float, np.integer, np.floating)) or not math.isfinite(bias):
+        raise ValueError(f"bias must be a finite number, got {bias!r}")
+    return _Setting(spec, init_mod.INITIALIZERS[initializer], depth, width, n_samples, float(bias), seed, params,
+                    bool(batch_norm), bool(normalize_inputs))
+
+
+class _Draws:
+    """Every random draw of one simulation, each from its own seed.
+
+    Independent streams, so that the data and the read-out do not change
+    when the initializer or the depth does, and one seed per layer, so that
+    W_l does not depend on the depth and can be drawn again. Every draw has
+    its own seed, so two threads can make them in any order (but not two QRs
+    at once: see Initializer.parallel_draws). Weights too many to keep are
+    drawn as needed, forward and again backward.
+    """
+
+    def __init__(self, setting: _Setting):
+        self.setting = setting
+        data_seq, weight_seq, upstream_seq = np.random.SeedSequence(setting.seed).spawn(3)
+        self.layer_seqs = weight_seq.spawn(setting.depth)
+        self.threads = parallel.THREADS if setting.init_spec.parallel_draws else 1
+        self.keep = setting.depth * setting.width * setting.width <= KEPT_WEIGHT_VALUES
+        self.tasks = [partial(self._layer_weights, index) for index in range(setting.depth)]
+        inputs = partial(self._inputs, data_seq)
+        upstream = partial(self._upstream, upstream_seq)
+        kept = self.tasks if self.keep else []
+        self.x, self.upstream, *self.weights = parallel.run_all([inputs, upstream, *kept], threads=self.threads)
+
+    def _layer_weights(self, index: int) -> np.ndarray:
+        s = self.setting
+        return s.init_spec.fn(s.width, s.width, _generator(self.layer_seqs[index]), **s.params)
+
+    def _inputs(self, seq: np.random.SeedSequence) -> np.ndarray:
+        s = self.setting
+        return make_inputs(s.n_samples, s.width, _generator(seq), s.normalize_inputs)
+
+    def _upstream(self, seq: np.random.SeedSequence) -> np.ndarray:
+        s = self.setting
+        return _generator(seq).standard_normal((s.n_samples, s.width))
+
+    def forward(self):
+        """W_1, ..., W_depth in order."""
+        return iter(self.weights) if self.keep else parallel.as_needed(self.tasks, threads=self.threads)
+
+    def backward(self):
+        """W_depth, ..., W_2 in order (W_1 is not needed going back)."""
+        if self.keep:
+            return iter(self.weights[:0:-1])
+        return parallel.as_needed(self.tasks[:0:-1], threads=self.threads)
+
+
+@dataclass
+class _Record:
+    """The per-layer statistics as they are measured, and where the numbers left the float range."""
+
+    depth: int
+    rows: dict = None
+    status: np.ndarray = None
+    rms: list = None
+    overflow_layer: int | None = None
+    gradient_overflow_layer: int | None = None
+    underflow_layer: int | None = None
+
+    def __post_init__(self):
+        columns = ("mean", "std", "pre_mean", "pre_std", "saturated", "dead", "delta_std", "grad_std")
+        self.rows = {column: np.full(self.depth, math.nan) for column in columns}
+        self.status = np.full(self.depth, "not computed", dtype=object)
+        self.rms = [math.nan] * self.depth
+
+    def overflowed(self, index: int) -> None:
+        self.overflow_layer = index + 1
+        self.status[index] = "overflow"
+
+
+@dataclass
+class _Kept:
+    """What the backward pass needs of the forward one: every layer's output, and batch norm's s-hat and scale."""
+
+    outputs: list
+    normalized: list
+    scales: list
+
+
+def _normalize_batch(s: np.ndarray, n_samples: int) -> np.ndarray:
+    """Each unit's s standardized over the batch, in place; returns the per-unit scale it was divided by."""
+    s -= column_means(s)
+    scale = np.sqrt(np.einsum("ij,ij->j", s, s) / n_samples + BATCH_NORM_EPS)
+    s /= scale
+    return scale
+
+
+def _forward_layer(setting: _Setting, index: int, w: np.ndarray, kept: _Kept, record: _Record) -> bool:
+    """Layer index + 1: s = a W + b, batch norm, a = phi(s), and its statistics. False once it overflows."""
+    # A fresh array per layer, freed as the backward pass goes. One block
+    # for all layers ran 13% faster alone, since the allocator reuses it
+    # between calls, but every thread of a server then kept its own
+    # (load test: peak 984 MB against 631 MB).
+    s = kept.outputs[-1] @ w
+    del w
+    if setting.bias:
+        s += setting.bias
+    pre_mean, pre_std = moments(s)
+    if not math.isfinite(pre_std):
+        record.overflowed(index)
+        return False
+    record.rows["pre_mean"][index], record.rows["pre_std"][index] = pre_mean, pre_std
+    if setting.batch_norm:
+        scale = _normalize_batch(s, setting.n_samples)
+        kept.normalized.append(s)
+        kept.scales.append(scale)
+        a = np.empty_like(s)
+    else:
+        kept.normalized.append(None)
+        kept.scales.append(None)
+        # s is not needed again: the derivative comes from a.
+        a = s
+    blocks = parallel.by_rows(partial(_activate, setting.spec), s, a)
+    a_mean, a_std = moments(a)
+    if not math.isfinite(a_std):
+        record.overflowed(index)
+        return False
+    nonzero = sum(block[1] for block in blocks)
+    if 0.0 < math.hypot(a_mean, a_std) < UNDERFLOW:
+        a[...] = 0.0
+        a_mean = a_std = 0.0
+        nonzero = 0
+        record.underflow_layer = record.underflow_layer or index + 1
+    record.rows["mean"][index], record.rows["std"][index] = a_mean, a_std
+    record.rms[index] = math.sqrt(a_mean * a_mean + a_std * a_std)
+    record.rows["saturated"][index] = sum(block[0] for block in blocks) / a.size
+    record.rows["dead"][index] = 1.0 - nonzero / a.size
+    record.status[index] = "ok"
+    kept.outputs.append(a)
+    return True
+
+
+def _backward_layer(setting: _Setting, layer: int, upstream: np.ndarray, grad: np.ndarray, kept: _Kept,
+                    record: _Record) -> np.ndarray | None:
+    """dL/ds_l from dL/da_l (``upstream``) and dL/dW_l into ``grad``; dL/ds_l, or None once it overflows."""
+    n_samples = setting.n_samples
+    # A_l is not needed once phi'(A_l) is known: overwrite it.
+    delta = kept.outputs.pop()
+    parallel.by_rows(partial(_local_gradient, setting.spec), delta, upstream)
+    if setting.batch_norm:
+        s_hat, scale = kept.normalized[layer], kept.scales[layer]
+        delta -= column_means(delta)
+        delta -= s_hat * (np.einsum("ij,ij->j", delta, s_hat) / n_samples)
+        delta /= scale
+        kept.normalized[layer] = None
+    d_mean, d_std = moments(delta)
+    if not math.isfinite(d_std):
+        record.gradient_overflow_layer = layer
+        return None
+    if 0.0 < math.hypot(d_mean, d_std) < UNDERFLOW:
+        delta[...] = 0.0
+        d_std = 0.0
+    record.rows["delta_std"][layer - 1] = d_std
+    # grad holds A^T dZ; the 1/m is applied to its statistics and samples only.
+    np.matmul(kept.outputs[-1].T, delta, out=grad)
+    _, g_std = moments(grad)
+    if not math.isfinite(g_std):
+        grad /= n_samples
+        _, g_std = moments(grad)
+        g_std *= n_samples
+    record.rows["grad_std"][layer - 1] = g_std / n_samples
+    return delta
+
+
+def _backward(setting: _Setting, draws: _Draws, kept: _Kept, record: _Record, observer) -> dict[int, np.ndarray]:
+    """The backward pass from the read-out G down to layer 1; each layer's dL/dW sample for the histograms."""
+    grad_samples: dict[int, np.ndarray] = {}
+    grad = np.empty((setting.width, setting.width))
+    upstream = draws.upstream
+    weights = draws.backward()
+    if observer:
+        observer("upstream", setting.depth, upstream)
+    for layer in range(setting.depth, 0, -1):
+        delta = _backward_layer(setting, layer, upstream, grad, kept, record)
+        if delta is None:
+            break
+        if observer:
+            observer("delta", layer, delta)
+            observer("grad", layer, grad / setting.n_samples)
+        grad_samples[layer] = first_values(grad, HISTOGRAM_VALUES) / setting.n_samples
+        if layer > 1:
+            w = next(weights)
+            np.matmul(delta, w.T, out=upstream)
+            del w
+        del delta
+    return grad_samples
+
+
+def _activation_histograms(activation: str, record: _Record, outputs: list) -> pd.DataFrame:
+    """Every computed layer's activations over one shared range (see ``activation_range``)."""
+    low, high = activation_range(activation, record.rms)
+    counts = _bin_layers(
+        {layer: first_values(outputs[layer], HISTOGRAM_VALUES) for layer in range(1, len(outputs))}, low, high
+    )
+    return _histogram_frame(counts, np.linspace(low, high, HISTOGRAM_BINS + 1))
+
+
+def _gradient_histograms(record: _Record, grad_samples: dict[int, np.ndarray]) -> pd.DataFrame:
+    """Every layer's dL/dW over one shared range, ±4 times the largest std."""
+    reach = 4.0 * max((v for v in record.rows["grad_std"] if math.isfinite(v)), default=1.0) or 1.0
+    counts = _bin_layers(dict(sorted(grad_samples.items())), -reach, reach)
+    return _histogram_frame(counts, np.linspace(-reach, reach, HISTOGRAM_BINS + 1))
+
+
+def _result(activation: str, initializer: str, setting: _Setting, x_moments: tuple[float, float], record: _Record,
+            histograms: tuple[pd.DataFrame, pd.DataFrame]) -> SimulationResult:
+    layers = pd.DataFrame(
+        {
+            "layer": np.arange(1, setting.depth + 1), **record.rows,
+            "status": pd.Categorical(record.status, categories=LAYER_STATUSES),
+        }
+    )
+    return SimulationResult(
+        activation=activation,
+        initializer=initializer,
+        depth=setting.depth,
+        width=setting.width,
+        n_samples=setting.n_samples,
+        bias=setting.bias,
+        seed=setting.seed,
+        init_params=setting.params,
+        batch_norm=setting.batch_norm,
+        normalize_inputs=setting.normalize_inputs,
+        layers=layers,
+        input=pd.Series({"mean": x_moments[0], "std": x_moments[1]}),
+        histograms=histograms[0],
+        gradient_histograms=histograms[1],
+        overflow_layer=record.overflow_layer,
+        gradient_overflow_layer=record.gradient_overflow_layer,
+        underflow_layer=record.underflow_layer,
+    )
+
+
 def simulate(
     activation: str,
     initializer: str,
@@ -204,199 +482,25 @@ def simulate(
     >>> list(r.layers["layer"])
     [1, 2, 3]
     """
-    spec = act_mod.get(activation)
-    depth = _check_positive_int("depth", depth)
-    width = _check_positive_int("width", width)
-    n_samples = _check_positive_int("n_samples", n_samples, minimum=2)
-    seed = _check_positive_int("seed", seed, minimum=0)
-    params = init_mod.check_params(initializer, width, width, init_params)
-    if isinstance(bias, bool) or not isinstance(bias, (int, float, np.integer, np.floating)) or not math.isfinite(bias):
-        raise ValueError(f"bias must be a finite number, got {bias!r}")
-    bias = float(bias)
-
-    # Independent streams, so that the data and the read-out do not change
-    # when the initializer or the depth does.
-    data_seq, weight_seq, upstream_seq = np.random.SeedSequence(seed).spawn(3)
-    # One seed per layer: W_l does not depend on the depth, and can be drawn again.
-    layer_seqs = weight_seq.spawn(depth)
-    init_spec = init_mod.INITIALIZERS[initializer]
-    init_fn = init_spec.fn
-
-    def layer_weights(index: int) -> np.ndarray:
-        return init_fn(width, width, _generator(layer_seqs[index]), **params)
-
-    def draw_inputs() -> np.ndarray:
-        return make_inputs(n_samples, width, _generator(data_seq), normalize_inputs)
-
-    def draw_upstream() -> np.ndarray:
-        return _generator(upstream_seq).standard_normal((n_samples, width))
-
-    # Every draw has its own seed, so two threads can make them in any order
-    # (but not two QRs at once: see Initializer.parallel_draws). Weights too
-    # many to keep are drawn as needed, forward and again backward.
-    threads = parallel.THREADS if init_spec.parallel_draws else 1
-    keep_weights = depth * width * width <= KEPT_WEIGHT_VALUES
-    weight_tasks = [partial(layer_weights, index) for index in range(depth)]
-    kept_tasks = weight_tasks if keep_weights else []
-    x, upstream, *weights = parallel.run_all([draw_inputs, draw_upstream, *kept_tasks], threads=threads)
-    forward_weights = iter(weights) if keep_weights else parallel.as_needed(weight_tasks, threads=threads)
-    in_mean, in_std = moments(x)
+    setting = _check(activation, initializer, depth, width, n_samples, bias, seed, init_params, batch_norm,
+                     normalize_inputs)
+    draws = _Draws(setting)
+    x_moments = moments(draws.x)
     if observer:
-        observer("input", 0, x)
-
-    nan = math.nan
-    rows = {
-        column: np.full(depth, nan)
-        for column in ("mean", "std", "pre_mean", "pre_std", "saturated", "dead", "delta_std", "grad_std")
-    }
-    status = np.full(depth, "not computed", dtype=object)
-    rms = [nan] * depth
-    overflow_layer = underflow_layer = gradient_overflow_layer = None
-
-    # Kept for the backward pass: every layer's output, and with batch norm
-    # the normalized pre-activations and the per-unit scale.
-    outputs = [x]
-    normalized: list[np.ndarray | None] = [None]
-    scales: list[np.ndarray | None] = [None]
-
+        observer("input", 0, draws.x)
+    record = _Record(setting.depth)
+    kept = _Kept([draws.x], [None], [None])
     with np.errstate(all="ignore"):
-        for index in range(depth):
-            w = next(forward_weights)
+        weights = draws.forward()
+        for index in range(setting.depth):
+            w = next(weights)
             if observer:
                 observer("weights", index + 1, w)
-            # A fresh array per layer, freed as the backward pass goes. One block
-            # for all layers ran 13% faster alone, since the allocator reuses it
-            # between calls, but every thread of a server then kept its own
-            # (load test: peak 984 MB against 631 MB).
-            s = outputs[-1] @ w
+            if not _forward_layer(setting, index, w, kept, record):
+                break
             del w
-            if bias:
-                s += bias
-            pre_mean, pre_std = moments(s)
-            if not math.isfinite(pre_std):
-                overflow_layer = index + 1
-                status[index] = "overflow"
-                break
-            rows["pre_mean"][index], rows["pre_std"][index] = pre_mean, pre_std
-            if batch_norm:
-                s -= column_means(s)
-                scale = np.sqrt(np.einsum("ij,ij->j", s, s) / n_samples + BATCH_NORM_EPS)
-                s /= scale
-                normalized.append(s)
-                scales.append(scale)
-                a = np.empty_like(s)
-            else:
-                normalized.append(None)
-                scales.append(None)
-                # s is not needed again: the derivative comes from a.
-                a = s
-            blocks = parallel.by_rows(partial(_activate, spec), s, a)
-            a_mean, a_std = moments(a)
-            if not math.isfinite(a_std):
-                overflow_layer = index + 1
-                status[index] = "overflow"
-                break
-            nonzero = sum(block[1] for block in blocks)
-            if 0.0 < math.hypot(a_mean, a_std) < UNDERFLOW:
-                a[...] = 0.0
-                a_mean = a_std = 0.0
-                nonzero = 0
-                underflow_layer = underflow_layer or index + 1
-            rows["mean"][index], rows["std"][index] = a_mean, a_std
-            rms[index] = math.sqrt(a_mean * a_mean + a_std * a_std)
-            rows["saturated"][index] = sum(block[0] for block in blocks) / a.size
-            rows["dead"][index] = 1.0 - nonzero / a.size
-            status[index] = "ok"
-            outputs.append(a)
-
-        low, high = activation_range(activation, rms)
-        edges = np.linspace(low, high, HISTOGRAM_BINS + 1)
-        act_counts = _bin_layers(
-            {layer: first_values(outputs[layer], HISTOGRAM_VALUES) for layer in range(1, len(outputs))}, low, high
-        )
-
-        grad_samples: dict[int, np.ndarray] = {}
-        if overflow_layer is None:
-            grad = np.empty((width, width))
-            backward_weights = (
-                iter(weights[:0:-1]) if keep_weights else parallel.as_needed(weight_tasks[:0:-1], threads=threads)
-            )
-            if observer:
-                observer("upstream", depth, upstream)
-            for layer in range(depth, 0, -1):
-                # A_l is not needed once phi'(A_l) is known: overwrite it.
-                a = outputs.pop()
-                parallel.by_rows(partial(_local_gradient, spec), a, upstream)
-                delta = a
-                if batch_norm:
-                    s_hat, scale = normalized[layer], scales[layer]
-                    delta -= column_means(delta)
-                    delta -= s_hat * (np.einsum("ij,ij->j", delta, s_hat) / n_samples)
-                    delta /= scale
-                    normalized[layer] = None
-                d_mean, d_std = moments(delta)
-                if not math.isfinite(d_std):
-                    gradient_overflow_layer = layer
-                    break
-                if 0.0 < math.hypot(d_mean, d_std) < UNDERFLOW:
-                    delta[...] = 0.0
-                    d_std = 0.0
-                rows["delta_std"][layer - 1] = d_std
-                if observer:
-                    observer("delta", layer, delta)
-                # grad holds A^T dZ; the 1/m is applied to its statistics and samples only.
-                np.matmul(outputs[-1].T, delta, out=grad)
-                if observer:
-                    observer("grad", layer, grad / n_samples)
-                _, g_std = moments(grad)
-                if not math.isfinite(g_std):
-                    grad /= n_samples
-                    _, g_std = moments(grad)
-                    g_std *= n_samples
-                rows["grad_std"][layer - 1] = g_std / n_samples
-                grad_samples[layer] = first_values(grad, HISTOGRAM_VALUES) / n_samples
-                if layer > 1:
-                    w = next(backward_weights)
-                    np.matmul(delta, w.T, out=upstream)
-                    del w
-                del delta
-
-    grad_reach = 4.0 * max((v for v in rows["grad_std"] if math.isfinite(v)), default=1.0) or 1.0
-    grad_edges = np.linspace(-grad_reach, grad_reach, HISTOGRAM_BINS + 1)
-    grad_counts = _bin_layers(dict(sorted(grad_samples.items())), -grad_reach, grad_reach)
-
-    layers = pd.DataFrame(
-        {"layer": np.arange(1, depth + 1), **rows, "status": pd.Categorical(status, categories=LAYER_STATUSES)}
-    )
-    notes = []
-    if overflow_layer is not None:
-        notes.append(
-            f"Values overflowed float64 at layer {overflow_layer}: deeper layers and all gradients are not computed."
-        )
-    if gradient_overflow_layer is not None:
-        notes.append(
-            f"Gradients overflowed float64 at layer {gradient_overflow_layer} on the way back: "
-            "earlier layers' gradients are not computed."
-        )
-    if underflow_layer is not None:
-        notes.append(f"Activations fell below {UNDERFLOW:g} at layer {underflow_layer} and were set to 0.")
-    return SimulationResult(
-        activation=activation,
-        initializer=initializer,
-        depth=depth,
-        width=width,
-        n_samples=n_samples,
-        bias=bias,
-        seed=seed,
-        init_params=params,
-        batch_norm=bool(batch_norm),
-        normalize_inputs=bool(normalize_inputs),
-        layers=layers,
-        input=pd.Series({"mean": in_mean, "std": in_std}),
-        histograms=_histogram_frame(act_counts, edges),
-        gradient_histograms=_histogram_frame(grad_counts, grad_edges),
-        overflow_layer=overflow_layer,
-        gradient_overflow_layer=gradient_overflow_layer,
-        underflow_layer=underflow_layer,
-        notes=tuple(notes),
-    )
+        # Binned before the backward pass overwrites the outputs.
+        activation_histograms = _activation_histograms(activation, record, kept.outputs)
+        grad_samples = _backward(setting, draws, kept, record, observer) if record.overflow_layer is None else {}
+    histograms = (activation_histograms, _gradient_histograms(record, grad_samples))
+    return _result(activation, initializer, setting, x_moments, record, histograms)

@@ -89,3 +89,15 @@ def shown_layers(depth: int, most: int = 10) -> list[int]:
     if depth <= most:
         return list(range(1, depth + 1))
     return sorted({int(round(v)) for v in np.linspace(1, depth, most)})
+
+
+def first_over_last(values) -> float:
+    """The first value over the last (layer 1's over the last layer's), NaN where either is 0 or not finite.
+
+    Far below 1: a gradient vanishes on the way back to layer 1; far above: it explodes.
+    """
+    values = np.asarray(values, dtype=float)
+    first, last = float(values[0]), float(values[-1])
+    if not (math.isfinite(first) and math.isfinite(last)) or first == 0.0 or last == 0.0:
+        return math.nan
+    return first / last

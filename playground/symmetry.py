@@ -223,6 +223,10 @@ MATTERS = 0.01
 LOSS_MATTERS = 0.01
 # Points of the log-spaced step grid the charts get.
 GRID_POINTS = 120
+# The perturbations ε a link may ask for, and those offered: 0, then one per
+# decade from float64's resolution next to 0.5 (notes 000) up.
+EPS_RANGE = (0.0, 0.1)
+EPS_STEPS = (0.0,) + tuple(float(f"1e{k}") for k in range(-16, 0))
 
 
 def ring_dataset(seed: int = 0, inner: int = 16, outer: int = 32) -> tuple[Array, Array]:

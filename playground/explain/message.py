@@ -43,3 +43,20 @@ def percent(share: float, decimals: int = 1) -> str:
     """
     share = float(share)
     return f"{share:.{decimals}%}" if math.isfinite(share) else MISSING
+
+
+def magnitude(ratio: float) -> str:
+    """A ratio as the page writes it: plainly within two decades of 1, as a power of ten beyond.
+
+    >>> magnitude(0.22), magnitude(3.2e-6), magnitude(0.0)
+    ('0.22', '1e-5', '0')
+    """
+    ratio = float(ratio)
+    if not math.isfinite(ratio):
+        return MISSING
+    if ratio <= 0:
+        return "0"
+    exponent = math.log10(ratio)
+    if abs(exponent) < 2:
+        return f"{ratio:.2g}"
+    return f"1e{round(exponent):+d}".replace("+", "")

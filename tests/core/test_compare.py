@@ -1,4 +1,4 @@
-"""The comparison against direct simulations and np.histogram, and the section's charts against their budget."""
+"""The comparison against direct simulations and np.histogram, and the section's charts against their plan."""
 
 import json
 import math
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from playground import budget, compare, init_keys, training
+from playground import compare, init_keys, plan, training
 from playground.charts import compare as compare_charts
 from playground.charts import training as training_charts
 from playground.settings import DEFAULT_COMPARED, Network
@@ -93,11 +93,11 @@ def test_the_grid_shows_at_most_six_layers_of_twenty_bins():
 
 def test_comparison_samples_follow_the_budget_and_the_cap():
     # The comparison gets COMPARISON_SHARE of the work budget, split between its runs.
-    share = budget.COMPARISON_SHARE * budget.WORK_BUDGET / (8 * 5 * 500**2)
-    assert compare.comparison_samples(Network(), 8, 500) == min(500, int(share))
-    assert compare.comparison_samples(Network(), 1, 500) == 500
+    share = plan.COMPARISON_SHARE * plan.WORK_BUDGET / (8 * 5 * 500**2)
+    assert plan.comparison_samples(Network(), 8, 500) == min(500, int(share))
+    assert plan.comparison_samples(Network(), 1, 500) == 500
     big = Network(depth=50, width=1000, samples=5000)
-    assert compare.comparison_samples(big, 8, 500) < compare.comparison_samples(big, 1, 500)
+    assert plan.comparison_samples(big, 8, 500) < plan.comparison_samples(big, 1, 500)
 
 
 def test_packed_columns_unpack_to_the_rounded_values():

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from playground import activations
+from playground.explain.notes import simulation_notes
 from playground.simulation import HISTOGRAM_BINS, simulate
 
 NOTES = dict(depth=10, width=500, n_samples=1000)
@@ -155,7 +156,10 @@ def test_overflow_is_reported_at_the_layer_it_happens():
     assert layers.loc[expected, "status"] == "overflow"
     assert layers.loc[: expected - 1, "std"].notna().all()
     assert layers.loc[expected:, "std"].isna().all()
-    assert r.layers["grad_std"].isna().all() and r.notes
+    assert r.layers["grad_std"].isna().all()
+    assert [m.text for m in simulation_notes(r)] == [
+        f"Values overflowed float64 at layer {expected}: deeper layers and all gradients are not computed."
+    ]
 
 
 def test_underflow_is_flushed_and_reported():

@@ -264,7 +264,7 @@ def verdicts(**kwargs):
     kwargs = dict(depth=5, width=300, n_samples=300) | kwargs
     r = simulate(**kwargs)
     table = theory.prediction_table(**kwargs)
-    return explain_gradients.notes_verdict(r, table), explain_gradients.theory_verdict(r, table)
+    return explain_gradients.notes_verdict(r, table).text, explain_gradients.theory_verdict(r, table).text
 
 
 def test_notes_formula_fails_where_tanh_bends_and_where_inputs_are_raw():

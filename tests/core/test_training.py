@@ -40,8 +40,12 @@ def test_datasets_are_balanced_standardized_and_seeded(name):
     assert not np.array_equal(x, other)
 
 
-def test_dataset_registry_matches_the_link_choices():
-    assert set(datasets.DATASETS) == set(links.DATASETS)
+def test_a_link_can_ask_for_every_dataset_and_no_other():
+    for key in datasets.DATASETS:
+        state, notes = links.parse_query({"dataset": key})
+        assert notes == [] and state.training.dataset == key
+    _, notes = links.parse_query({"dataset": "mnist"})
+    assert len(notes) == 1 and notes[0].startswith("dataset=")
 
 
 def test_circles_put_class_1_inside_and_xor_labels_agreeing_signs():

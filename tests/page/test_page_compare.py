@@ -1,24 +1,15 @@
 """The "Compare & train" section of the page, run headless with Streamlit's AppTest."""
 
-from pathlib import Path
-
 import pytest
-
-from playground import compare
-from playground.settings import Network, Training
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+from playground import plan
+from playground.settings import Network, Training
+
 # A light network, so that each run trains quickly; the section itself is the same.
 LIGHT = {"view": "compare", "depth": "3", "width": "100", "steps": "50"}
 
 
-def run(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.run()
-    return at
 
 
 def charts(at: AppTest) -> list:
@@ -30,8 +21,8 @@ def assert_clean(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
-def test_the_section_renders_with_the_defaults():
-    at = run(view="compare")
+def test_the_section_renders_with_the_defaults(page):
+    at = page(view="compare")
     assert_clean(at)
     assert len(charts(at)) == 5
     assert len(at.dataframe) == 2
@@ -39,14 +30,14 @@ def test_the_section_renders_with_the_defaults():
         "zeros", "normal:0.01", "normal:1", "lecun_normal", "xavier_normal", "he_normal", "orthogonal", "sparse",
     ]
     # The comparison says that it lowered the samples, and the progress bar is gone once training is done.
-    samples = compare.comparison_samples(Network(), 8)
+    samples = plan.comparison_samples(Network(), 8)
     assert samples < Network().samples
     assert any(f"uses {samples} samples" in info.value for info in at.info)
     assert not at.get("progress")
 
 
-def test_a_link_can_compare_any_fixed_std():
-    at = run(**LIGHT, compare="he_normal,normal:0.5,normal:0.010")
+def test_a_link_can_compare_any_fixed_std(page):
+    at = page(**LIGHT, compare="he_normal,normal:0.5,normal:0.010")
     assert_clean(at)
     select = at.multiselect(key="compare")
     assert select.value == ["he_normal", "normal:0.5", "normal:0.010"]
@@ -57,15 +48,15 @@ def test_a_link_can_compare_any_fixed_std():
 
 
 @pytest.mark.parametrize("dataset", ["circles", "moons", "spirals", "xor"])
-def test_every_dataset_trains(dataset):
-    at = run(**LIGHT, dataset=dataset, compare="zeros,he_normal")
+def test_every_dataset_trains(page, dataset):
+    at = page(**LIGHT, dataset=dataset, compare="zeros,he_normal")
     assert_clean(at)
     assert at.selectbox(key="dataset").value == dataset
     assert len(charts(at)) == 5
 
 
-def test_both_optimizers_and_a_divergence_show_without_a_traceback():
-    at = run(**{**LIGHT, "depth": "10"}, activation="relu", optimizer="gd", lr="0.1", compare="normal:1,he_normal")
+def test_both_optimizers_and_a_divergence_show_without_a_traceback(page):
+    at = page(**{**LIGHT, "depth": "10"}, activation="relu", optimizer="gd", lr="0.1", compare="normal:1,he_normal")
     assert_clean(at)
     assert at.radio(key="optimizer").value == "gd"
     assert any("diverged at step" in w.value for w in at.warning)
@@ -75,8 +66,8 @@ def test_both_optimizers_and_a_divergence_show_without_a_traceback():
     assert at.query_params["optimizer"] == "adam"
 
 
-def test_widgets_write_the_link_and_an_empty_choice_is_explained():
-    at = run(**LIGHT, compare="zeros,he_normal")
+def test_widgets_write_the_link_and_an_empty_choice_is_explained(page):
+    at = page(**LIGHT, compare="zeros,he_normal")
     at.select_slider(key="lr").set_value(0.05).run()
     at.select_slider(key="steps").set_value(20).run()
     assert_clean(at)
@@ -87,8 +78,8 @@ def test_widgets_write_the_link_and_an_empty_choice_is_explained():
     assert not charts(at)
 
 
-def test_a_hostile_link_falls_back_without_a_traceback():
-    at = run(**{**LIGHT, "steps": "5"}, compare="bogus,normal:abc", lr="7", dataset="spiral", optimizer="sgd")
+def test_a_hostile_link_falls_back_without_a_traceback(page):
+    at = page(**{**LIGHT, "steps": "5"}, compare="bogus,normal:abc", lr="7", dataset="spiral", optimizer="sgd")
     assert_clean(at)
     assert len(at.warning) >= 5  # one link note per ignored value
     default = Training()
@@ -98,8 +89,8 @@ def test_a_hostile_link_falls_back_without_a_traceback():
     assert len(charts(at)) == 5
 
 
-def test_the_default_comparison_keeps_the_sidebars_network():
-    at = run(view="compare")
+def test_the_default_comparison_keeps_the_sidebars_network(page):
+    at = page(view="compare")
     assert_clean(at)
     assert not any("units per layer instead of" in i.value for i in at.info)
     assert "5 layers of 500 units" in " ".join(c.value for c in at.caption)

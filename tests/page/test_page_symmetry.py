@@ -1,6 +1,5 @@
 """The symmetry section in AppTest: it renders for both W2 cases and any eps, and shows the API's numbers."""
 
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -8,16 +7,12 @@ from streamlit.testing.v1 import AppTest
 from playground import symmetry
 from playground.settings import Symmetry
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 # A small sidebar network, so that the page's own simulation stays quick.
 SMALL = {"depth": "3", "width": "40", "samples": "100", "view": "symmetry"}
 
 
-def page(query: dict) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for name, value in (SMALL | query).items():
-        at.query_params[name] = value
-    return at.run()
+def symmetry_page(page, query: dict) -> AppTest:
+    return page(SMALL | query)
 
 
 def latex(at: AppTest) -> str:
@@ -29,8 +24,8 @@ def texts(at: AppTest, kind: str) -> str:
 
 
 @pytest.mark.parametrize("w2, eps", [("notes", "0"), ("equal", "1e-16"), ("notes", "1e-08"), ("equal", "0.1")])
-def test_section_renders_and_shows_the_api_numbers(w2, eps):
-    at = page({"w2": w2, "eps": eps})
+def test_section_renders_and_shows_the_api_numbers(page, w2, eps):
+    at = symmetry_page(page, {"w2": w2, "eps": eps})
     assert not at.exception
     assert at.radio(key="w2").value == w2
     assert at.select_slider(key="eps").value == float(eps)
@@ -49,19 +44,19 @@ def test_section_renders_and_shows_the_api_numbers(w2, eps):
     assert at.query_params["w2"] == w2 and float(at.query_params["eps"]) == float(eps)
 
 
-def test_shown_step_count_is_the_computed_one():
-    at = page({"eps": "1e-08"})
+def test_shown_step_count_is_the_computed_one(page):
+    at = symmetry_page(page, {"eps": "1e-08"})
     run = symmetry.symmetry_over_training("tanh", 1e-8)
     assert f"at step {run.eps_matters_at}" in texts(at, "info")
 
 
-def test_link_eps_off_the_grid_is_offered():
-    at = page({"eps": "0.05"})
+def test_link_eps_off_the_grid_is_offered(page):
+    at = symmetry_page(page, {"eps": "0.05"})
     assert not at.exception and at.select_slider(key="eps").value == 0.05
 
 
-def test_moving_the_controls_updates_the_link():
-    at = page({})
+def test_moving_the_controls_updates_the_link(page):
+    at = symmetry_page(page, {})
     at.select_slider(key="eps").set_value(1e-12)
     at.radio(key="w2").set_value("equal")
     at.run()
@@ -69,8 +64,8 @@ def test_moving_the_controls_updates_the_link():
     assert at.query_params["eps"] == "1e-12" and at.query_params["w2"] == "equal"
 
 
-def test_bad_link_values_give_notes_not_tracebacks():
-    at = page({"eps": "lots", "w2": "<b>x</b>"})
+def test_bad_link_values_give_notes_not_tracebacks(page):
+    at = symmetry_page(page, {"eps": "lots", "w2": "<b>x</b>"})
     assert not at.exception
     assert at.select_slider(key="eps").value == Symmetry().eps and at.radio(key="w2").value == Symmetry().w2
     notes = texts(at, "warning")

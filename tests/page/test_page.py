@@ -1,24 +1,18 @@
 """The page in Streamlit's AppTest: every option renders, links set the controls and come back."""
 
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground import activations, budget, initializers, links
+from playground import activations, initializers, links, plan
 from playground.settings import VIEWS
 from playground.simulation import simulate
-from playground.verdict import verdict
+from playground.diagnosis import diagnose
+from playground.explain.activations import verdict
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 SMALL = {"depth": "3", "width": "40", "samples": "100"}
 
 
-def page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    return at.run()
 
 
 def charts(at: AppTest) -> list:
@@ -29,34 +23,35 @@ def texts(elements) -> list[str]:
     return [e.value for e in elements]
 
 
-def test_default_page_is_the_notes_experiment():
+def test_default_page_is_the_notes_experiment(page):
     at = page()
     assert not at.exception
     assert at.selectbox(key="activation").value == "tanh"
     assert at.selectbox(key="init").value == "normal"
     assert at.select_slider(key="std").value == 0.01
     assert (at.slider(key="depth").value, at.slider(key="width").value, at.slider(key="samples").value) == (5, 500, 1000)
-    expected = verdict(simulate("tanh", "normal", depth=5, width=500, init_params={"std": 0.01})).text
+    result = simulate("tanh", "normal", depth=5, width=500, init_params={"std": 0.01})
+    expected = verdict(diagnose(result.layers), "tanh").text
     assert expected in texts(at.warning)
     assert {k: at.query_params[k] for k in at.query_params} == links.default_query()
 
 
 @pytest.mark.parametrize("name", list(activations.ACTIVATIONS))
-def test_every_activation_renders(name):
+def test_every_activation_renders(page, name):
     at = page(SMALL | {"activation": name})
     assert not at.exception and at.selectbox(key="activation").value == name
     assert len(charts(at)) >= 2
 
 
 @pytest.mark.parametrize("name", list(initializers.INITIALIZERS))
-def test_every_initializer_renders(name):
+def test_every_initializer_renders(page, name):
     at = page(SMALL | {"init": name})
     assert not at.exception and at.selectbox(key="init").value == name
     for param in initializers.INITIALIZERS[name].params:
         assert param.name in at.session_state
 
 
-def test_every_view_option_renders():
+def test_every_view_option_renders(page):
     at = page(SMALL)
     shown = at.radio(key="view").options
     keys = [key for key, label in VIEWS.items() if label in shown]
@@ -67,7 +62,7 @@ def test_every_view_option_renders():
         assert at.query_params["view"] == key
 
 
-def test_a_link_sets_the_controls():
+def test_a_link_sets_the_controls(page):
     at = page({"activation": "relu", "init": "he_normal", "depth": "10", "width": "500", "bias": "0.01", "seed": "3"})
     assert not at.exception
     assert at.selectbox(key="activation").value == "relu"
@@ -78,7 +73,7 @@ def test_a_link_sets_the_controls():
     assert not at.warning or all("link" not in w for w in texts(at.warning))
 
 
-def test_a_bad_link_shows_a_note_and_uses_defaults():
+def test_a_bad_link_shows_a_note_and_uses_defaults(page):
     at = page({"depth": "999", "activation": "<b>x</b>", "nope": "1"})
     assert not at.exception
     notes = " ".join(texts(at.warning))
@@ -87,7 +82,7 @@ def test_a_bad_link_shows_a_note_and_uses_defaults():
     assert at.slider(key="depth").value == 5 and at.selectbox(key="activation").value == "tanh"
 
 
-def test_the_url_follows_the_controls():
+def test_the_url_follows_the_controls(page):
     at = page(SMALL)
     at.selectbox(key="activation").set_value("relu").run()
     at.selectbox(key="init").set_value("he_normal").run()
@@ -97,32 +92,32 @@ def test_the_url_follows_the_controls():
     assert notes == [] and state.network.activation == "relu" and state.network.depth == 3
 
 
-def test_the_budget_lowers_samples_and_says_so():
+def test_the_budget_lowers_samples_and_says_so(page):
     at = page({"depth": "20", "width": "1000", "samples": "5000"})
     assert not at.exception
     assert at.slider(key="width").value == 1000
-    expected = budget.affordable_samples(20, 1000, 5000)
+    expected = plan.affordable_samples(20, 1000, 5000)
     assert expected < 5000
     assert any(f"Using {expected} samples instead of 5000" in i for i in texts(at.info))
 
 
-def test_the_weight_budget_lowers_the_width_and_says_so():
+def test_the_weight_budget_lowers_the_width_and_says_so(page):
     at = page({"depth": "100", "width": "1000", "init": "he_normal"})
     assert not at.exception
-    widest = budget.affordable_width(100, 1000, ["he_normal"])
-    assert widest < 1000 and budget.affordable_width(100, widest + 1, ["he_normal"]) == widest
+    widest = plan.affordable_width(100, 1000, ["he_normal"])
+    assert widest < 1000 and plan.affordable_width(100, widest + 1, ["he_normal"]) == widest
     assert at.slider(key="width").value == widest and at.slider(key="width").max == widest
     assert any(f"Width lowered from 1000 to {widest}" in i for i in texts(at.info))
     assert at.query_params["width"] == str(widest)
 
 
-def test_overflow_is_shown_not_raised():
+def test_overflow_is_shown_not_raised(page):
     at = page({"activation": "linear", "init": "constant", "value": "10", "depth": "100", "width": "1000"})
     assert not at.exception
     assert any("overflow at layer" in e for e in texts(at.error))
 
 
-def test_switching_initializer_starts_its_parameter_at_the_default():
+def test_switching_initializer_starts_its_parameter_at_the_default(page):
     at = page(SMALL | {"init": "he_normal"})
     at.selectbox(key="init").set_value("normal").run()
     assert at.select_slider(key="std").value == 0.01

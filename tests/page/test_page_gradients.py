@@ -2,24 +2,18 @@
 and its headline numbers are the simulation's."""
 
 import math
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground import activations, budget
+from playground import activations, plan
 from playground.settings import Network
 from playground.simulation import simulate
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 
-def run_page(**params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["view"] = "gradients"
-    for name, value in params.items():
-        at.query_params[name] = str(value)
-    at.run()
+def gradients_page(page, **params) -> AppTest:
+    at = page(view="gradients", **params)
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -44,8 +38,8 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(f"{v}" for v in c.values()))
-def test_section_renders(case):
-    at = run_page(depth=4, width=60, samples=100, **case)
+def test_section_renders(page, case):
+    at = gradients_page(page, depth=4, width=60, samples=100, **case)
     shown = texts(at)
     assert [m.label for m in at.metric][:1] == ["dL/ds: layer 1 ÷ layer 4"]
     assert "The variance argument against the measurement" in [h.value for h in at.subheader]
@@ -62,11 +56,11 @@ def test_section_renders(case):
     assert ("neither saturates nor dies" in shown) == (not stops)
 
 
-def test_headline_numbers_are_the_simulations():
+def test_headline_numbers_are_the_simulations(page):
     # Notes 004's network: tanh, W = 0.01 randn, 1000 examples; 8 layers of 300 here.
-    at = run_page(activation="tanh", init="normal", std=0.01, depth=8, width=300)
+    at = gradients_page(page, activation="tanh", init="normal", std=0.01, depth=8, width=300)
     network = Network(activation="tanh", init="normal", init_params=(("std", 0.01),), depth=8, width=300)
-    samples = budget.affordable_samples(8, 300, network.samples)
+    samples = plan.affordable_samples(8, 300, network.samples)
     layers = simulate(**{**network.simulate_kwargs(), "n_samples": samples}).layers
     delta, grad = layers["delta_std"].to_numpy(), layers["grad_std"].to_numpy()
     metrics = {m.label: m.value for m in at.metric}
@@ -78,8 +72,8 @@ def test_headline_numbers_are_the_simulations():
     assert delta[0] / delta[-1] < 1e-4 and math.isclose(grad[0] / grad[-1], 1.0, rel_tol=0.1)
 
 
-def test_saturated_tanh_says_gradients_grow_going_back():
-    at = run_page(activation="tanh", init="normal", std=1, depth=5, width=300)
+def test_saturated_tanh_says_gradients_grow_going_back(page):
+    at = gradients_page(page, activation="tanh", init="normal", std=1, depth=5, width=300)
     ratio = float(next(m.value for m in at.metric if m.label == "dL/ds: layer 1 ÷ layer 5"))
     # x sqrt(300 E[tanh'(s)^2]) = x3.0 per layer back, over 4 layers
     assert ratio > 50
@@ -87,11 +81,11 @@ def test_saturated_tanh_says_gradients_grow_going_back():
     assert "and yet dL/ds grows going back" in shown and "The mean-field theory matches" in shown
 
 
-def test_big_networks_leave_the_comparison_runs_out_and_say_so():
+def test_big_networks_leave_the_comparison_runs_out_and_say_so(page):
     # 60 x 500^2 weights, drawn twice (too many to keep), for the sidebar's run and 3 comparison
-    # runs (bias 0.01, raw inputs, batch norm): 1.2e8 Gaussian draws, past the page's weight budget.
-    assert 4 * budget.weight_draws(60, 500, "he_normal") > budget.WEIGHT_BUDGET
-    at = run_page(activation="relu", init="he_normal", depth=60, width=500, samples=100)
+    # runs (bias 0.01, raw inputs, batch norm): 1.2e8 Gaussian draws, past the page's weight plan.
+    assert 4 * plan.weight_draws(60, 500, "he_normal") > plan.WEIGHT_BUDGET
+    at = gradients_page(page, activation="relu", init="he_normal", depth=60, width=500, samples=100)
     shown = texts(at)
     assert "The comparison runs (bias 0 against 0.01, inputs and batch norm switched) are left out" in shown
     assert "Remedies: input normalization and batch norm" not in [h.value for h in at.subheader]

@@ -18,7 +18,6 @@ notes must also be exactly the parser's notes for the link.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 import pytest
@@ -26,8 +25,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from playground import activations, budget, init_keys, initializers, links
+from playground import activations, datasets, init_keys, initializers, links, plan, symmetry, training
+from playground import settings as page_settings
 from playground.settings import VIEWS, Network, PageState, Symmetry, Training
+from playground.explain.notes import simulation_notes
 from playground.simulation import simulate
 
 try:  # the lessons are the page's, where it has them
@@ -35,7 +36,6 @@ try:  # the lessons are the page's, where it has them
 except ImportError:  # pragma: no cover - before the lessons landed
     LESSONS = {}
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 # The page marks the link's notes with a link icon (an emoji or a Material icon).
 LINK_ICONS = ("🔗", ":material/link")
 # Streamlit keeps these to itself (case-insensitively): the page never sees them.
@@ -73,17 +73,17 @@ def known_values(name: str) -> st.SearchStrategy[str]:
     """Values a real control could have produced, kept small where they size the network."""
     choices = {
         "view": list(VIEWS), "activation": list(activations.ACTIVATIONS), "init": list(initializers.INITIALIZERS),
-        "dataset": list(links.DATASETS), "optimizer": list(links.OPTIMIZERS), "w2": list(links.W2_CASES),
+        "dataset": list(datasets.DATASETS), "optimizer": list(training.OPTIMIZERS), "w2": list(symmetry.W2_CASES),
         "normalize": ["true", "false"], "batchnorm": ["true", "false", "1", "off"],
         "lesson": list(LESSONS),
     }
     if choices.get(name):
         return st.sampled_from(choices[name])
-    small = {"depth": (1, 3), "width": (1, 50), "samples": (10, 100), "seed": budget.SEED_RANGE,
+    small = {"depth": (1, 3), "width": (1, 50), "samples": (10, 100), "seed": page_settings.SEED_RANGE,
              "steps": (10, 60), "nonzero": (1, 60)}
     if name in small:
         return st.integers(*small[name]).map(str)
-    ranges = {"bias": budget.BIAS_RANGE, "lr": links.LR_RANGE, "eps": links.EPS_RANGE}
+    ranges = {"bias": page_settings.BIAS_RANGE, "lr": page_settings.LR_RANGE, "eps": symmetry.EPS_RANGE}
     ranges |= {p.name: (p.low, p.high) for p in links.INIT_PARAMS.values()}
     if name in ranges:
         return st.floats(*ranges[name]).map(repr)
@@ -166,11 +166,11 @@ def _flag(text: str):
 READ = {
     "view": _choice(VIEWS), "activation": _choice(activations.ACTIVATIONS),
     "init": _choice(initializers.INITIALIZERS),
-    "depth": _integer(*budget.DEPTH_RANGE), "width": _integer(*budget.WIDTH_RANGE),
-    "samples": _integer(*budget.SAMPLES_RANGE), "seed": _integer(*budget.SEED_RANGE),
-    "bias": _real(*budget.BIAS_RANGE), "normalize": _flag, "batchnorm": _flag,
-    "dataset": _choice(links.DATASETS), "optimizer": _choice(links.OPTIMIZERS), "w2": _choice(links.W2_CASES),
-    "lr": _real(*links.LR_RANGE), "steps": _integer(*links.STEPS_RANGE), "eps": _real(*links.EPS_RANGE),
+    "depth": _integer(*page_settings.DEPTH_RANGE), "width": _integer(*page_settings.WIDTH_RANGE),
+    "samples": _integer(*page_settings.SAMPLES_RANGE), "seed": _integer(*page_settings.SEED_RANGE),
+    "bias": _real(*page_settings.BIAS_RANGE), "normalize": _flag, "batchnorm": _flag,
+    "dataset": _choice(tuple(datasets.DATASETS)), "optimizer": _choice(tuple(training.OPTIMIZERS)), "w2": _choice(tuple(symmetry.W2_CASES)),
+    "lr": _real(*page_settings.LR_RANGE), "steps": _integer(*page_settings.STEPS_RANGE), "eps": _real(*symmetry.EPS_RANGE),
 }
 # Where each field lives in the page state.
 ATTR = {f.name: (f.group, f.attr) for f in links.FIELDS}
@@ -183,11 +183,6 @@ def _param_reader(param: initializers.Param):
 # --- the page ---------------------------------------------------------------------------------
 
 
-def run_page(query: dict[str, list[str]]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for name, values in query.items():
-        at.query_params[name] = values if len(values) > 1 else values[0]
-    return at.run()
 
 
 def as_the_page_reads_it(query: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -333,8 +328,8 @@ def expected_state(query: dict[str, list[str]]):
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(query=hostile_links())
-def test_any_link_renders_with_defaults_and_notes(query):
-    at = run_page(query)
+def test_any_link_renders_with_defaults_and_notes(page, query):
+    at = page(query)
     assert not at.exception, [e.value for e in at.exception]
     seen = as_the_page_reads_it(query)
     notes = link_notes(at)
@@ -373,10 +368,10 @@ def test_any_link_renders_with_defaults_and_notes(query):
 # --- plain cases ----------------------------------------------------------------------------------
 
 
-def test_script_and_markdown_link_payloads_are_shown_as_text():
+def test_script_and_markdown_link_payloads_are_shown_as_text(page):
     payloads = {"activation": "<script>alert(1)</script>", "init": "<img src=x onerror=alert(1)>",
                 "depth": "[x](javascript:alert(1))", "<svg onload=alert(1)>": "1"}
-    at = run_page({name: [value] for name, value in (SMALL | payloads).items()})
+    at = page({name: [value] for name, value in (SMALL | payloads).items()})
     assert not at.exception
     notes = link_notes(at)
     assert len(notes) == 4
@@ -389,22 +384,22 @@ def test_script_and_markdown_link_payloads_are_shown_as_text():
     assert at.slider(key="depth").value == Network().depth
 
 
-def test_an_overflowing_link_shows_the_simulation_cores_message():
+def test_an_overflowing_link_shows_the_simulation_cores_message(page):
     link = {"activation": "linear", "init": "constant", "value": "10", "depth": "100", "width": "1000"}
-    at = run_page({name: [value] for name, value in link.items()})
+    at = page({name: [value] for name, value in link.items()})
     assert not at.exception
-    samples = budget.affordable_samples(100, 1000, Network().samples)
+    samples = plan.affordable_samples(100, 1000, Network().samples)
     reference = simulate("linear", "constant", depth=100, width=1000, n_samples=samples, init_params={"value": 10})
     assert reference.overflow_layer is not None
-    overflow_note = next(note for note in reference.notes if "overflowed" in note)
+    overflow_note = next(m.text for m in simulation_notes(reference) if "overflowed" in m.text)
     assert overflow_note in [w.value for w in at.warning]
     assert any(f"overflow at layer {reference.overflow_layer}" in e.value for e in at.error)
     assert link_notes(at) == []
 
 
 @pytest.mark.parametrize("width", ["1", "2"])
-def test_sparse_on_the_narrowest_layers_renders(width):
+def test_sparse_on_the_narrowest_layers_renders(page, width):
     """One unit per layer leaves sparse's "non-zeros per unit" a single possible value."""
-    at = run_page({"init": ["sparse"], "width": [width], "depth": ["3"], "samples": ["10"]})
+    at = page({"init": ["sparse"], "width": [width], "depth": ["3"], "samples": ["10"]})
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["nonzero"] == int(width)

@@ -1,0 +1,94 @@
+"""Every cached computation of the page, and the server-wide limit on heavy ones.
+
+Cached functions take small hashable arguments (frozen settings, keys,
+seeds) and return compact results: per-layer statistics and pre-binned
+histograms, never raw activations.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import streamlit as st
+
+from playground import compare, symmetry, theory, training
+from playground.settings import Network, Training
+from playground.simulation import SimulationResult, simulate
+
+
+@st.cache_resource(max_entries=1)
+def compute_slots() -> threading.BoundedSemaphore:
+    """Heavy computations allowed at once across all visitors: bounds the server's memory."""
+    return threading.BoundedSemaphore(2)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def run_simulation(network: Network) -> SimulationResult:
+    with compute_slots():
+        return simulate(**network.simulate_kwargs())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def predicted_layers(network: Network):
+    """The mean-field and notes' predictions for ``network``, or the reason they do not apply."""
+    try:
+        return theory.prediction_table(**network.simulate_kwargs())
+    except ValueError as error:
+        return str(error)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def symmetry_training(activation: str, eps: float) -> symmetry.OverTraining:
+    with compute_slots():
+        return symmetry.symmetry_over_training(activation, eps)
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def symmetry_zero_init():
+    return symmetry.zero_init()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def run_comparison(network: Network, keys: tuple[str, ...]) -> compare.Comparison:
+    with compute_slots():
+        return compare.compare_initializers(network, keys)
+
+
+class TrainingProgress:
+    """A progress bar that exists only while a training runs: created at the first update, removed at close.
+
+    Created inside the cached function, so that st.cache_data may replay it
+    (an element created outside could not be updated from inside); a replay
+    creates and removes it at once, so a cached result shows no bar.
+    """
+
+    def __init__(self, networks: int):
+        self.networks = networks
+        self.bar = None
+
+    def __call__(self, step: int, total: int) -> None:
+        text = f"Training {self.networks} networks: step {step} of {total}"
+        if self.bar is None:
+            self.bar = st.progress(0.0, text=text)
+        self.bar.progress(min(1.0, step / max(total, 1)), text=text)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.empty()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def run_training(
+    trained: Training, activation: str, depth: int, width: int, bias: float, seed: int, points: int,
+    _progress: TrainingProgress | None = None,
+) -> training.TrainingResult:
+    try:
+        with compute_slots():
+            return training.train(
+                trained.compare, dataset=trained.dataset, activation=activation, depth=depth, width=width,
+                bias=bias, optimizer=trained.optimizer, lr=trained.lr, steps=trained.steps, n_points=points,
+                seed=seed, progress=_progress,
+            )
+    finally:
+        if _progress is not None:
+            _progress.close()

@@ -1,0 +1,44 @@
+"""The activations section: the formula, n·Var(w), the verdict, per-layer histograms and statistics."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground import activations, initializers
+from playground.charts import layers as layer_charts
+from playground.diagnosis import diagnose
+from playground.explain import activations as explain
+
+from .. import show
+
+
+def render(ctx) -> None:
+    network, result = ctx.network, ctx.result
+    left, right = st.columns([3, 2])
+    with left:
+        st.latex(initializers.get(network.init).latex + r"\qquad" + activations.get(network.activation).latex)
+        show.message(explain.notes_name(network))
+    with right:
+        st.metric(
+            "n · Var(w)", explain.gain(network),
+            help="The factor the variance argument of notes 003/004 multiplies Var(s) by at every layer: "
+            "Var(s_k) = [n Var(w)]^k Var(x). 1 keeps it steady.",
+        )
+    show.message(explain.verdict(diagnose(result.layers), network.activation))
+    if result.histograms.empty:
+        show.message(explain.NOTHING_COMPUTED)
+        return
+    st.altair_chart(
+        layer_charts.histogram_grid(result.histograms, title=explain.histogram_title(network),
+                                    x_title="activation value", depth=network.depth),
+        width="content",
+    )
+    st.altair_chart(layer_charts.layer_stats_chart(result.layers), width="stretch")
+    with st.expander("Per-layer numbers"):
+        st.dataframe(result.layers, hide_index=True, width="stretch")
+        st.download_button(
+            "Download per-layer statistics (CSV)",
+            data=result.layers.to_csv(index=False),
+            file_name=f"layers_{network.activation}_{network.init}_{network.depth}x{network.width}.csv",
+            mime="text/csv",
+        )
