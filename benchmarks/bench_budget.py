@@ -7,10 +7,8 @@
 The target (issue 7): every setting reachable from the controls or a link
 finishes within 3 s cold on the 2-core machine, and the process stays under
 500 MB. Each corner is a link; it is read by ``links.parse_query`` and the
-work budget applied to it exactly as the page applies it
-(``plan.affordable_width`` for the weights, then
-``plan.affordable_samples(depth, width, samples, batch_norm=..., runs=...)``,
-runs = the number of compared initializers on the comparison). Every
+work budget applied to it by the page's own ``plan.fit_width`` and
+``plan.for_view`` (the comparison: one network per compared initializer). Every
 measurement runs in a fresh Python process, so nothing is cached:
 
 - ``compute s``: wall time of the simulation(s) the setting needs, after
@@ -42,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from playground import plan, settings  # noqa: E402
+from playground.lessons import LESSONS  # noqa: E402
 from playground.settings import DEFAULT_COMPARED  # noqa: E402
 
 APP = str(ROOT / "streamlit_app.py")
@@ -104,71 +103,64 @@ CORNERS: dict[str, dict[str, str]] = {
     "compare 8 inits, 10x500 (notes)": {"view": "compare", "depth": "10", "width": "500", "samples": "1000",
                                         "activation": "tanh", "compare": ",".join(DEFAULT_COMPARED)},
 }
-try:  # every lesson's link: the lesson's own setting and the measurements it makes
-    from playground.lessons import LESSONS
-except ImportError:  # pragma: no cover - before the lessons landed
-    LESSONS = {}
+# Every lesson's link: the lesson's own setting and the measurements it makes.
 CORNERS |= {f"lesson {key}": {"lesson": key} for key in LESSONS}
 
 # --- the child processes --------------------------------------------------------------
 
 
-def _compared_network(network, key: str):
-    """The network under a compared key ("he_normal", "normal:0.5"), as the comparison builds it."""
-    try:
-        from playground import compare
+def planned_networks(query: dict[str, str]):
+    """The link's page state, its lesson (or None) and the networks its view simulates, as ``plan.for_view`` fits them.
 
-        return compare.network_for(network, key)
-    except ImportError:  # the comparison module is not there yet: the same rule, written out
-        name, _, std = key.partition(":")
-        params = {"std": float(std)} if std else {}
-        if name == "sparse":
-            params["nonzero"] = min(10, network.width)
-        return network.with_init(name, **params)
-
-
-def compute_child(query: dict[str, str]) -> dict:
-    """Run the simulation(s) a link asks for, with the page's budget; time them and their memory."""
-    import resource
+    The sidebar's width is fitted first (``plan.fit_width``, as the sidebar
+    does before drawing its slider); the gradients section's extra runs and
+    the comparison's training are left to ``page s``.
+    """
     from dataclasses import replace
 
-    import psutil
-
-    from playground import links
-    from playground.simulation import simulate
+    from playground import compare, links
 
     state, _ = links.parse_query(query, lessons=LESSONS)
     lesson = LESSONS[state.lesson] if state.lesson else None
     if lesson:
         state = lesson.state
     net = state.network
-    keys = state.training.compare if state.view == "compare" else None
-    runs = len(keys) if keys else 1
-    # The page lowers the width first where the weights alone exceed their plan.
-    width = plan.affordable_width(net.depth, net.width, [net.init])
-    share = plan.COMPARISON_SHARE if keys else 1.0
-    if keys:
-        width = plan.affordable_width(net.depth, width, keys, share=plan.COMPARISON_WEIGHT_SHARE)
-    samples = plan.affordable_samples(
-        net.depth, width, net.samples, batch_norm=net.batch_norm, runs=runs, share=share
-    )
-    if "nonzero" in net.params:
-        # as the page's slider does: no more non-zeros than inputs
-        net = net.with_init(net.init, nonzero=min(net.params["nonzero"], width))
-    net = replace(net, width=width, samples=samples)
-    networks = [_compared_network(net, key) for key in keys] if keys else [net]
+    lowered = plan.fit_width(net.depth, net.width, net.init)
+    if lowered:
+        net = replace(net, width=lowered.used)
+        if "nonzero" in net.params:  # as the sidebar's slider does: no more non-zeros than inputs
+            net = net.with_init(net.init, nonzero=min(net.params["nonzero"], net.width))
+    keys = state.training.compare if state.view == "compare" else ()
+    page = plan.for_view(net, state.view, keys=keys, trained=state.training, width_lowered=lowered)
+    if page.comparison:
+        return state, lesson, [compare.network_for(page.comparison.network, key) for key in page.comparison.keys]
+    return state, lesson, [page.simulated or replace(net, samples=plan.affordable_samples(
+        net.depth, net.width, net.samples, batch_norm=net.batch_norm))]
+
+
+def compute_child(query: dict[str, str]) -> dict:
+    """Run the simulation(s) a link asks for, with the page's budget; time them and their memory."""
+    import resource
+
+    import psutil
+
+    from playground.simulation import simulate
+
+    state, lesson, networks = planned_networks(query)
     simulate(activation="tanh", initializer="normal", depth=1, width=4, n_samples=10)  # warm numpy
     before = psutil.Process().memory_info().rss
     start = time.perf_counter()
-    notes = []
+    overflowed = []
     for network in networks:
-        notes += simulate(**network.simulate_kwargs()).notes
+        result = simulate(**network.simulate_kwargs())
+        if not result.finite:
+            overflowed.append(network.init)
     if lesson:
         lesson.measure(lambda network: simulate(**network.simulate_kwargs()))
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {"seconds": seconds, "peak_mb": peak / 2**20, "grown_mb": (peak - before) / 2**20,
-            "samples": samples, "runs": runs, "notes": list(notes)}
+            "samples": networks[0].samples, "runs": len(networks), "overflowed": overflowed}
 
 
 def page_child(query: dict[str, str]) -> dict:

@@ -31,10 +31,7 @@ from playground.settings import VIEWS, Network, PageState, Symmetry, Training
 from playground.explain.notes import simulation_notes
 from playground.simulation import simulate
 
-try:  # the lessons are the page's, where it has them
-    from playground.lessons import LESSONS
-except ImportError:  # pragma: no cover - before the lessons landed
-    LESSONS = {}
+from playground.lessons import LESSONS
 
 # The page marks the link's notes with a link icon (an emoji or a Material icon).
 LINK_ICONS = ("🔗", ":material/link")
