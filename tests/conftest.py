@@ -42,3 +42,12 @@ def page():
 def shown(at: AppTest, *kinds: str) -> str:
     """The text of every element of these kinds (``"markdown"``, ``"info"``, ...), one per line."""
     return "\n".join(element.value for kind in kinds for element in at.get(kind))
+
+
+def assert_shown(at: AppTest, messages) -> None:
+    """Every message (None skipped) is on the page, as an element of its own tone, word for word."""
+    for message in messages:
+        if message is None:
+            continue
+        texts = [element.value for element in at.get(message.tone)]
+        assert message.text in texts, f"not shown as {message.tone}: {message.text[:120]!r}"

@@ -2,13 +2,16 @@
 
 
 import pytest
+from conftest import assert_shown
 from streamlit.testing.v1 import AppTest
 
 from playground import activations, initializers, links, plan
 from playground.settings import VIEWS
 from playground.simulation import simulate
 from playground.diagnosis import diagnose
+from playground.explain import activations as explain
 from playground.explain.activations import verdict
+from playground.settings import Network
 
 SMALL = {"depth": "3", "width": "40", "samples": "100"}
 
@@ -124,3 +127,11 @@ def test_switching_initializer_starts_its_parameter_at_the_default(page):
     at.selectbox(key="init").set_value("sparse").run()
     assert at.slider(key="nonzero").value == 10
     assert not at.exception
+
+
+def test_the_activations_section_shows_what_explain_says(page):
+    at = page(SMALL | {"init": "lecun_normal"})
+    network = Network(depth=3, width=40, samples=100).with_init("lecun_normal")
+    result = simulate(**network.simulate_kwargs())
+    assert_shown(at, [explain.notes_name(network), explain.verdict(diagnose(result.layers), "tanh")])
+    assert at.metric[0].value == explain.gain(network) == "1"

@@ -1,9 +1,11 @@
 """The "Compare & train" section of the page, run headless with Streamlit's AppTest."""
 
 import pytest
+from conftest import assert_shown
 from streamlit.testing.v1 import AppTest
 
-from playground import plan
+from playground import compare, plan
+from playground.explain import compare as explain
 from playground.settings import Network, Training
 
 # A light network, so that each run trains quickly; the section itself is the same.
@@ -94,3 +96,17 @@ def test_the_default_comparison_keeps_the_sidebars_network(page):
     assert_clean(at)
     assert not any("units per layer instead of" in i.value for i in at.info)
     assert "5 layers of 500 units" in " ".join(c.value for c in at.caption)
+
+
+def test_the_section_shows_what_explain_says(page):
+    at = page(**LIGHT, compare="zeros,normal:0.01,he_normal")
+    assert_clean(at)
+    network = Network(depth=3, width=100)
+    keys = ("zeros", "normal:0.01", "he_normal")
+    planned = plan.comparison(network, keys)
+    comparison = compare.compare_initializers(planned.network, keys)
+    assert_shown(at, [explain.setup(network, planned), *explain.lowered(network, planned)])
+    shown = at.dataframe[0].value
+    expected = explain.summary_table(comparison, "tanh")
+    assert shown["verdict"].tolist() == expected["verdict"].tolist()
+    assert shown["last_std"].tolist() == expected["last_std"].tolist()

@@ -4,9 +4,11 @@ and its headline numbers are the simulation's."""
 import math
 
 import pytest
+from conftest import assert_shown
 from streamlit.testing.v1 import AppTest
 
-from playground import activations, plan
+from playground import activations, plan, theory
+from playground.explain import gradients as explain
 from playground.settings import Network
 from playground.simulation import simulate
 
@@ -90,3 +92,19 @@ def test_big_networks_leave_the_comparison_runs_out_and_say_so(page):
     assert "The comparison runs (bias 0 against 0.01, inputs and batch norm switched) are left out" in shown
     assert "Remedies: input normalization and batch norm" not in [h.value for h in at.subheader]
     assert "The variance argument against the measurement" in [h.value for h in at.subheader]
+
+
+def test_the_section_shows_what_explain_says(page):
+    at = gradients_page(page, activation="relu", init="normal", std=0.01, bias=0.01, depth=4, width=80, samples=100)
+    network = Network(activation="relu", depth=4, width=80, samples=100, bias=0.01).with_init("normal", std=0.01)
+    page_plan = plan.for_view(network, "gradients")
+    result = simulate(**page_plan.simulated.simulate_kwargs())
+    table = theory.prediction_table(**network.simulate_kwargs())
+    runs = {label: simulate(**net.simulate_kwargs()) for label, net in page_plan.variants}
+    assert_shown(at, [
+        explain.headline(network, result, table), explain.bias_heading(runs), explain.bias_effect(network, runs),
+        explain.notes_verdict(result, table), explain.theory_verdict(result, table),
+        explain.input_normalization(network, runs), explain.batch_norm_remedy(network, runs),
+    ])
+    assert [(m.label, m.value) for m in at.metric] == [(label, value) for label, value, _ in
+                                                        explain.headline_metrics(result)]

@@ -2,9 +2,11 @@
 
 
 import pytest
+from conftest import assert_shown
 from streamlit.testing.v1 import AppTest
 
 from playground import symmetry
+from playground.explain import symmetry as explain
 from playground.settings import Symmetry
 
 # A small sidebar network, so that the page's own simulation stays quick.
@@ -70,3 +72,14 @@ def test_bad_link_values_give_notes_not_tracebacks(page):
     assert at.select_slider(key="eps").value == Symmetry().eps and at.radio(key="w2").value == Symmetry().w2
     notes = texts(at, "warning")
     assert "eps=" in notes and "w2=" in notes
+
+
+def test_the_section_shows_what_explain_says(page):
+    at = symmetry_page(page, {"w2": "equal", "eps": "1e-08", "activation": "relu"})
+    example = symmetry.worked_example((2, 2, 2))
+    run = symmetry.symmetry_over_training("relu", 1e-8)
+    assert_shown(at, [
+        explain.WORKED_EXAMPLE_INTRO, explain.dw1_columns(example), explain.after_one_step(example),
+        explain.NOTES_MISTAKES, explain.setup(run), explain.constant_start(run), explain.resolution(run),
+        explain.perturbed_start(run), explain.ZERO_INIT_INTRO, explain.zero_init_outcome(symmetry.zero_init()),
+    ])
