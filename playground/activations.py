@@ -39,8 +39,10 @@ class Activation:
 
 
 def _target(s: Array, out: Array | None) -> Array:
-    """``out`` holding a copy of ``s`` (``out`` may be ``s`` itself), or a new copy."""
-    s = np.asarray(s, dtype=float)
+    """``out`` holding a copy of ``s`` (``out`` may be ``s`` itself), or a new copy, in s's precision."""
+    s = np.asarray(s)
+    if s.dtype.kind != "f":
+        s = s.astype(float)
     if out is None:
         return s.copy()
     if out is not s:
@@ -58,7 +60,7 @@ def _linear(s: Array, out: Array | None = None) -> Array:
 
 def _ones(x: Array, out: Array | None = None) -> Array:
     if out is None:
-        return np.ones_like(x, dtype=float)
+        return np.ones_like(x, dtype=x.dtype if x.dtype.kind == "f" else float)
     out.fill(1.0)
     return out
 
@@ -123,7 +125,7 @@ def _leaky_relu_derivative(s: Array) -> Array:
 def _leaky_relu_derivative_from_output(a: Array, out: Array | None = None) -> Array:
     positive = a > 0
     if out is None:
-        out = np.empty_like(a, dtype=float)
+        out = np.empty_like(a, dtype=a.dtype if a.dtype.kind == "f" else float)
     out.fill(LEAKY_SLOPE)
     np.copyto(out, 1.0, where=positive)
     return out

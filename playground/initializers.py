@@ -22,113 +22,65 @@ import numpy as np
 Array = np.ndarray
 
 
-# --- the initializers ------------------------------------------------------
+# The precisions the weights may be drawn in: float32, as PyTorch and Keras compute, or float64.
+DTYPES = ("float32", "float64")
+SQRT2 = math.sqrt(2.0)
+SQRT3 = math.sqrt(3.0)
 
 
-def zeros(fan_in: int, fan_out: int, rng: np.random.Generator) -> Array:
-    """All weights 0. Every unit of a layer computes the same thing forever."""
-    return np.zeros((fan_in, fan_out))
+# --- the fan and the gain: every scaled formula's std, written once ---------
 
 
-def constant(fan_in: int, fan_out: int, rng: np.random.Generator, *, value: float = 0.5) -> Array:
-    """All weights equal to ``value``: the symmetric start of notes 001 and 004."""
-    return np.full((fan_in, fan_out), float(value))
+def scaled_std(fan_in: int, fan_out: int, *, gain: float = 1.0, mode: str = "fan_in") -> float:
+    """std = gain / sqrt(fan), so that n Var(w) = gain^2 with n = fan.
 
-
-def normal(fan_in: int, fan_out: int, rng: np.random.Generator, *, std: float = 0.01) -> Array:
-    """W ~ N(0, std^2), whatever the layer's size.
-
-    The notes' "small random numbers" are std 0.01, "large" std 1.0
-    (CS231n, "Neural Networks Part 2: Setting up the Data and the Loss").
+    ``mode`` "fan_in" keeps the forward variance (LeCun 1998, He 2015);
+    "fan_avg", fan = (fan_in + fan_out) / 2, is Glorot and Bengio's
+    compromise between the forward and the backward variance. As
+    ``torch.nn.init``'s ``_calculate_correct_fan`` and ``calculate_gain``.
     """
-    w = rng.standard_normal((fan_in, fan_out))
-    w *= std
-    return w
+    fan = {"fan_in": fan_in, "fan_avg": (fan_in + fan_out) / 2.0}[mode]
+    return gain / math.sqrt(fan)
 
 
-def uniform(fan_in: int, fan_out: int, rng: np.random.Generator, *, limit: float = 0.05) -> Array:
-    """W ~ U(-limit, limit), so Var(w) = limit^2 / 3."""
-    return rng.uniform(-limit, limit, size=(fan_in, fan_out))
+# --- the base draws: the random part of every initializer ------------------
+# Each initializer is a base draw times a scale. The simulation keeps the base
+# draws of a seed (see draws.py), so that another scale, activation or bias
+# needs no new random numbers; scaling a kept draw gives the same numbers, bit
+# for bit, as drawing it again, because ``fn`` below does exactly the same.
 
 
-def lecun_normal(fan_in: int, fan_out: int, rng: np.random.Generator) -> Array:
-    """W ~ N(0, 1/fan_in), so n Var(w) = 1 with n = fan_in.
-
-    LeCun, Bottou, Orr and Mueller 1998, "Efficient BackProp". This is the
-    notes' ``randn(fan_in, fan_out) / sqrt(fan_in)``, which they call "Xavier".
-    """
-    w = rng.standard_normal((fan_in, fan_out))
-    w *= 1.0 / math.sqrt(fan_in)
-    return w
+def standard_normal(fan_in: int, fan_out: int, rng: np.random.Generator, dtype: str = "float64") -> Array:
+    """N(0, 1) draws (numpy's ziggurat; its float32 path draws float32 directly)."""
+    return rng.standard_normal((fan_in, fan_out), dtype=np.dtype(dtype))
 
 
-def xavier_normal(fan_in: int, fan_out: int, rng: np.random.Generator) -> Array:
-    """W ~ N(0, 2 / (fan_in + fan_out)).
-
-    Glorot and Bengio 2010, "Understanding the difficulty of training deep
-    feedforward neural networks": a compromise between keeping the forward
-    variance (1/fan_in) and the backward variance (1/fan_out).
-    """
-    w = rng.standard_normal((fan_in, fan_out))
-    w *= math.sqrt(2.0 / (fan_in + fan_out))
-    return w
+def symmetric_uniform(fan_in: int, fan_out: int, rng: np.random.Generator, dtype: str = "float64") -> Array:
+    """U(-1, 1) draws: 2u - 1 for u ~ U[0, 1)."""
+    u = rng.random((fan_in, fan_out), dtype=np.dtype(dtype))
+    u *= 2.0
+    u -= 1.0
+    return u
 
 
-def xavier_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> Array:
-    """W ~ U(-sqrt(6 / (fan_in + fan_out)), +sqrt(6 / (fan_in + fan_out))).
+def haar_orthogonal(fan_in: int, fan_out: int, rng: np.random.Generator, dtype: str = "float64") -> Array:
+    """Orthonormal columns (fan_in >= fan_out) or rows, uniformly (Haar) distributed.
 
-    Glorot and Bengio 2010, their equation 16; the same variance as
-    ``xavier_normal``.
-    """
-    limit = math.sqrt(6.0 / (fan_in + fan_out))
-    return rng.uniform(-limit, limit, size=(fan_in, fan_out))
-
-
-def he_normal(fan_in: int, fan_out: int, rng: np.random.Generator) -> Array:
-    """W ~ N(0, 2/fan_in): n Var(w) = 2 makes up for ReLU zeroing half its inputs.
-
-    He, Zhang, Ren and Sun 2015, "Delving Deep into Rectifiers". The notes'
-    ``randn(fan_in, fan_out) / sqrt(fan_in / 2)``.
-    """
-    w = rng.standard_normal((fan_in, fan_out))
-    w *= math.sqrt(2.0 / fan_in)
-    return w
-
-
-def he_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> Array:
-    """W ~ U(-sqrt(6/fan_in), +sqrt(6/fan_in)): the variance of ``he_normal``.
-
-    He et al. 2015, in the uniform form of Keras and PyTorch.
-    """
-    limit = math.sqrt(6.0 / fan_in)
-    return rng.uniform(-limit, limit, size=(fan_in, fan_out))
-
-
-def orthogonal(fan_in: int, fan_out: int, rng: np.random.Generator, *, gain: float = 1.0) -> Array:
-    """Orthonormal columns (fan_in >= fan_out) or rows, times ``gain``.
-
-    Saxe, McClelland and Ganguli 2013, "Exact solutions to the nonlinear
-    dynamics of learning in deep linear neural networks". Q comes from the QR
-    decomposition of a Gaussian matrix; multiplying Q's columns by the signs
-    of R's diagonal makes Q uniformly (Haar) distributed (Mezzadri 2007).
+    Q comes from the QR decomposition of a Gaussian matrix; multiplying Q's
+    columns by the signs of R's diagonal makes Q uniformly (Haar) distributed
+    (Mezzadri 2007).
     """
     rows, cols = max(fan_in, fan_out), min(fan_in, fan_out)
-    q, r = np.linalg.qr(rng.standard_normal((rows, cols)))
+    q, r = np.linalg.qr(rng.standard_normal((rows, cols), dtype=np.dtype(dtype)))
     q *= np.sign(np.diag(r))
-    if fan_in < fan_out:
-        q = q.T
-    return gain * q
+    return q.T.copy() if fan_in < fan_out else q
 
 
-def sparse(fan_in: int, fan_out: int, rng: np.random.Generator, *, nonzero: int = 10) -> Array:
-    """Exactly ``nonzero`` non-zero incoming weights per unit, each N(0, 1/nonzero).
-
-    Martens 2010, "Deep learning via Hessian-free optimization" (section 5),
-    the notes' "sparse initialization". Each unit's sum of squared weights is
-    then about 1 whatever fan_in is: n Var(w) = 1 as for ``lecun_normal``.
-    """
+def sparse_normal(fan_in: int, fan_out: int, rng: np.random.Generator, dtype: str = "float64", *,
+                  nonzero: int) -> Array:
+    """Exactly ``nonzero`` N(0, 1) weights per column (unit) at random rows, the others 0."""
     nonzero = int(nonzero)
-    weights = np.zeros((fan_in, fan_out))
+    weights = np.zeros((fan_in, fan_out), dtype=np.dtype(dtype))
     if nonzero == fan_in:
         rows = np.broadcast_to(np.arange(fan_in)[:, None], (fan_in, fan_out))
     else:
@@ -136,8 +88,136 @@ def sparse(fan_in: int, fan_out: int, rng: np.random.Generator, *, nonzero: int 
         keys = rng.random((fan_in, fan_out))
         rows = np.argpartition(keys, nonzero - 1, axis=0)[:nonzero]
     cols = np.broadcast_to(np.arange(fan_out), rows.shape)
-    weights[rows, cols] = rng.standard_normal(rows.shape) / math.sqrt(nonzero)
+    weights[rows, cols] = rng.standard_normal(rows.shape, dtype=np.dtype(dtype))
     return weights
+
+
+def _base(base: Array | None, draw: Callable[..., Array], fan_in: int, fan_out: int, rng, dtype: str,
+          **params) -> Array:
+    """The kept base draw ``base`` (read-only) if given, else a fresh one."""
+    return draw(fan_in, fan_out, rng, dtype, **params) if base is None else base
+
+
+def _scaled(base: Array, scale: float) -> Array:
+    """``base`` times ``scale``: in place for a fresh draw, into a new array for a kept (read-only) one.
+
+    Either way the same multiplication, so a kept draw scaled equals a fresh one, bit for bit.
+    """
+    if base.flags.writeable:
+        base *= scale
+        return base
+    return np.multiply(base, scale)
+
+
+# --- the initializers ------------------------------------------------------
+
+
+def zeros(
+    fan_in: int, fan_out: int, rng: np.random.Generator, *, dtype: str = "float64", base: Array | None = None
+) -> Array:
+    """All weights 0. Every unit of a layer computes the same thing forever."""
+    return np.zeros((fan_in, fan_out), dtype=np.dtype(dtype))
+
+
+def constant(fan_in: int, fan_out: int, rng: np.random.Generator, *, value: float = 0.5,
+             dtype: str = "float64", base: Array | None = None) -> Array:
+    """All weights equal to ``value``: the symmetric start of notes 001 and 004."""
+    return np.full((fan_in, fan_out), float(value), dtype=np.dtype(dtype))
+
+
+def normal(fan_in: int, fan_out: int, rng: np.random.Generator, *, std: float = 0.01,
+           dtype: str = "float64", base: Array | None = None) -> Array:
+    """W ~ N(0, std^2), whatever the layer's size.
+
+    The notes' "small random numbers" are std 0.01, "large" std 1.0
+    (CS231n, "Neural Networks Part 2: Setting up the Data and the Loss").
+    """
+    return _scaled(_base(base, standard_normal, fan_in, fan_out, rng, dtype), std)
+
+
+def uniform(fan_in: int, fan_out: int, rng: np.random.Generator, *, limit: float = 0.05,
+            dtype: str = "float64", base: Array | None = None) -> Array:
+    """W ~ U(-limit, limit), so Var(w) = limit^2 / 3."""
+    return _scaled(_base(base, symmetric_uniform, fan_in, fan_out, rng, dtype), limit)
+
+
+def lecun_normal(
+    fan_in: int, fan_out: int, rng: np.random.Generator, *, dtype: str = "float64", base: Array | None = None
+) -> Array:
+    """W ~ N(0, 1/fan_in), so n Var(w) = 1 with n = fan_in.
+
+    LeCun, Bottou, Orr and Mueller 1998, "Efficient BackProp". This is the
+    notes' ``randn(fan_in, fan_out) / sqrt(fan_in)``, which they call "Xavier".
+    """
+    return _scaled(_base(base, standard_normal, fan_in, fan_out, rng, dtype), scaled_std(fan_in, fan_out))
+
+
+def xavier_normal(
+    fan_in: int, fan_out: int, rng: np.random.Generator, *, dtype: str = "float64", base: Array | None = None
+) -> Array:
+    """W ~ N(0, 2 / (fan_in + fan_out)).
+
+    Glorot and Bengio 2010, "Understanding the difficulty of training deep
+    feedforward neural networks": a compromise between keeping the forward
+    variance (1/fan_in) and the backward variance (1/fan_out).
+    """
+    return _scaled(_base(base, standard_normal, fan_in, fan_out, rng, dtype), scaled_std(fan_in, fan_out, mode="fan_avg"))
+
+
+def xavier_uniform(
+    fan_in: int, fan_out: int, rng: np.random.Generator, *, dtype: str = "float64", base: Array | None = None
+) -> Array:
+    """W ~ U(-sqrt(6 / (fan_in + fan_out)), +sqrt(6 / (fan_in + fan_out))).
+
+    Glorot and Bengio 2010, their equation 16; the same variance as
+    ``xavier_normal`` (a uniform's limit is sqrt(3) times its std).
+    """
+    limit = SQRT3 * scaled_std(fan_in, fan_out, mode="fan_avg")
+    return _scaled(_base(base, symmetric_uniform, fan_in, fan_out, rng, dtype), limit)
+
+
+def he_normal(
+    fan_in: int, fan_out: int, rng: np.random.Generator, *, dtype: str = "float64", base: Array | None = None
+) -> Array:
+    """W ~ N(0, 2/fan_in): n Var(w) = 2 makes up for ReLU zeroing half its inputs.
+
+    He, Zhang, Ren and Sun 2015, "Delving Deep into Rectifiers". The notes'
+    ``randn(fan_in, fan_out) / sqrt(fan_in / 2)``.
+    """
+    return _scaled(_base(base, standard_normal, fan_in, fan_out, rng, dtype), scaled_std(fan_in, fan_out, gain=SQRT2))
+
+
+def he_uniform(
+    fan_in: int, fan_out: int, rng: np.random.Generator, *, dtype: str = "float64", base: Array | None = None
+) -> Array:
+    """W ~ U(-sqrt(6/fan_in), +sqrt(6/fan_in)): the variance of ``he_normal``.
+
+    He et al. 2015, in the uniform form of Keras and PyTorch.
+    """
+    limit = SQRT3 * scaled_std(fan_in, fan_out, gain=SQRT2)
+    return _scaled(_base(base, symmetric_uniform, fan_in, fan_out, rng, dtype), limit)
+
+
+def orthogonal(fan_in: int, fan_out: int, rng: np.random.Generator, *, gain: float = 1.0,
+               dtype: str = "float64", base: Array | None = None) -> Array:
+    """Orthonormal columns (fan_in >= fan_out) or rows, times ``gain``.
+
+    Saxe, McClelland and Ganguli 2013, "Exact solutions to the nonlinear
+    dynamics of learning in deep linear neural networks"; Q as in
+    ``haar_orthogonal``.
+    """
+    return _scaled(_base(base, haar_orthogonal, fan_in, fan_out, rng, dtype), gain)
+
+
+def sparse(fan_in: int, fan_out: int, rng: np.random.Generator, *, nonzero: int = 10,
+           dtype: str = "float64", base: Array | None = None) -> Array:
+    """Exactly ``nonzero`` non-zero incoming weights per unit, each N(0, 1/nonzero).
+
+    Martens 2010, "Deep learning via Hessian-free optimization" (section 5),
+    the notes' "sparse initialization". Each unit's sum of squared weights is
+    then about 1 whatever fan_in is: n Var(w) = 1 as for ``lecun_normal``.
+    """
+    return _scaled(_base(base, sparse_normal, fan_in, fan_out, rng, dtype, nonzero=nonzero), 1.0 / math.sqrt(int(nonzero)))
 
 
 # --- the registry ------------------------------------------------------------
@@ -158,13 +238,35 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Base:
+    """A base draw: its function, the variance of one of its values, and the initializer parameters it takes."""
+
+    draw: Callable[..., Array]
+    variance: Callable[..., float]
+    params: tuple[str, ...] = ()
+
+
+BASES: dict[str, Base] = {
+    "normal": Base(standard_normal, lambda fan_in, fan_out: 1.0),
+    "uniform": Base(symmetric_uniform, lambda fan_in, fan_out: 1.0 / 3.0),
+    # Unit columns (or rows) of max(fan_in, fan_out) entries each.
+    "orthogonal": Base(haar_orthogonal, lambda fan_in, fan_out: 1.0 / max(fan_in, fan_out)),
+    # k of fan_in rows are N(0, 1), the others 0.
+    "sparse": Base(sparse_normal, lambda fan_in, fan_out, nonzero: nonzero / fan_in, params=("nonzero",)),
+}
+# A kept base of one value 1: an initializer applied to it returns its scale.
+_UNIT = np.ones((1, 1))
+_UNIT.flags.writeable = False
+
+
+@dataclass(frozen=True)
 class Initializer:
     key: str
     label: str
     fn: Callable[..., Array]
     latex: str
-    # Var(w) of one weight, from the formula, for the variance argument.
-    variance: Callable[..., float]
+    # The base draw the weights are a multiple of (a key of BASES), None where nothing is random.
+    base: str | None = None
     params: tuple[Param, ...] = ()
     # What the lecture notes call it, where their name differs.
     notes_name: str = ""
@@ -177,6 +279,18 @@ class Initializer:
 
     def defaults(self) -> dict[str, float]:
         return {p.name: p.default for p in self.params}
+
+    def scale(self, fan_in: int, fan_out: int, **params) -> float:
+        """What the initializer multiplies its base draw by (its own function, applied to a base of 1)."""
+        return float(self.fn(fan_in, fan_out, None, base=_UNIT, **params)[0, 0])
+
+    def variance(self, fan_in: int, fan_out: int, **params) -> float:
+        """Var(w) of one weight from the formula: scale^2 times the base draw's variance."""
+        if self.base is None:
+            return 0.0
+        base = BASES[self.base]
+        base_params = {name: params[name] for name in base.params}
+        return self.scale(fan_in, fan_out, **params) ** 2 * base.variance(fan_in, fan_out, **base_params)
 
 
 STD = Param("std", "std", 0.01, 0.001, 10.0, "Standard deviation of every weight.", log=True)
@@ -202,86 +316,84 @@ INITIALIZERS: dict[str, Initializer] = {
         label="zeros",
         fn=zeros,
         latex=r"W_{ij} = 0",
-        variance=lambda fan_in, fan_out: 0.0,
     ),
     "constant": Initializer(
         key="constant",
         label="constant",
         fn=constant,
         latex=r"W_{ij} = c",
-        variance=lambda fan_in, fan_out, value=VALUE.default: 0.0,
         params=(VALUE,),
         mean=lambda fan_in, fan_out, value=VALUE.default: float(value),
     ),
     "normal": Initializer(
         key="normal",
+        base="normal",
         label="normal (fixed std)",
         fn=normal,
         latex=r"W_{ij} \sim \mathcal{N}(0,\ \sigma^2)",
-        variance=lambda fan_in, fan_out, std=STD.default: float(std) ** 2,
         params=(STD,),
         notes_name="small random numbers (std 0.01) or large ones (std 1)",
     ),
     "uniform": Initializer(
         key="uniform",
+        base="uniform",
         label="uniform (fixed limit)",
         fn=uniform,
         latex=r"W_{ij} \sim \mathcal{U}(-\ell,\ \ell)",
-        variance=lambda fan_in, fan_out, limit=LIMIT.default: float(limit) ** 2 / 3.0,
         params=(LIMIT,),
     ),
     "lecun_normal": Initializer(
         key="lecun_normal",
+        base="normal",
         label="LeCun normal (1/fan_in)",
         fn=lecun_normal,
         latex=r"W_{ij} \sim \mathcal{N}\!\left(0,\ \frac{1}{n_\text{in}}\right)",
-        variance=lambda fan_in, fan_out: 1.0 / fan_in,
         notes_name='"Xavier" in notes 003 and 004: randn(fan_in, fan_out) / sqrt(fan_in)',
     ),
     "xavier_normal": Initializer(
         key="xavier_normal",
+        base="normal",
         label="Xavier/Glorot normal",
         fn=xavier_normal,
         latex=r"W_{ij} \sim \mathcal{N}\!\left(0,\ \frac{2}{n_\text{in} + n_\text{out}}\right)",
-        variance=lambda fan_in, fan_out: 2.0 / (fan_in + fan_out),
     ),
     "xavier_uniform": Initializer(
         key="xavier_uniform",
+        base="uniform",
         label="Xavier/Glorot uniform",
         fn=xavier_uniform,
         latex=r"W_{ij} \sim \mathcal{U}\!\left(\pm\sqrt{\frac{6}{n_\text{in} + n_\text{out}}}\right)",
-        variance=lambda fan_in, fan_out: 2.0 / (fan_in + fan_out),
     ),
     "he_normal": Initializer(
         key="he_normal",
+        base="normal",
         label="He normal (2/fan_in)",
         fn=he_normal,
         latex=r"W_{ij} \sim \mathcal{N}\!\left(0,\ \frac{2}{n_\text{in}}\right)",
-        variance=lambda fan_in, fan_out: 2.0 / fan_in,
         notes_name='randn(fan_in, fan_out) / sqrt(fan_in/2) in 004; "Xavier for ReLU" in 003',
     ),
     "he_uniform": Initializer(
         key="he_uniform",
+        base="uniform",
         label="He uniform",
         fn=he_uniform,
         latex=r"W_{ij} \sim \mathcal{U}\!\left(\pm\sqrt{\frac{6}{n_\text{in}}}\right)",
-        variance=lambda fan_in, fan_out: 2.0 / fan_in,
     ),
     "orthogonal": Initializer(
         key="orthogonal",
+        base="orthogonal",
         label="orthogonal",
         fn=orthogonal,
         latex=r"W = g\,Q,\quad Q^\top Q = I \text{ (or } Q Q^\top = I)",
-        variance=lambda fan_in, fan_out, gain=GAIN.default: float(gain) ** 2 / max(fan_in, fan_out),
         params=(GAIN,),
         parallel_draws=False,
     ),
     "sparse": Initializer(
         key="sparse",
+        base="sparse",
         label="sparse",
         fn=sparse,
         latex=r"k \text{ non-zeros per unit},\ W_{ij} \sim \mathcal{N}\!\left(0,\ \frac{1}{k}\right)",
-        variance=lambda fan_in, fan_out, nonzero=NONZERO.default: 1.0 / fan_in,
         params=(NONZERO,),
         notes_name="sparse initialization (003)",
     ),
@@ -332,17 +444,27 @@ def check_params(name: str, fan_in: int, fan_out: int, params: dict | None) -> d
     return full
 
 
-def init_weights(name: str, fan_in: int, fan_out: int, rng: np.random.Generator, **params) -> Array:
-    """Weights of shape ``(fan_in, fan_out)`` from the initializer ``name``.
+def check_dtype(dtype) -> str:
+    """The precision's name, one of DTYPES, or ValueError naming them."""
+    name = np.dtype(dtype).name if isinstance(dtype, (type, np.dtype)) else dtype
+    if name not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    return name
+
+
+def init_weights(
+    name: str, fan_in: int, fan_out: int, rng: np.random.Generator, *, dtype: str = "float64", **params
+) -> Array:
+    """Weights of shape ``(fan_in, fan_out)`` and precision ``dtype`` from the initializer ``name``.
 
     >>> w = init_weights("he_normal", 500, 500, np.random.default_rng(0))
-    >>> w.shape
-    (500, 500)
+    >>> w.shape, w.dtype
+    ((500, 500), dtype('float64'))
     """
     full = check_params(name, fan_in, fan_out, params)
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    return INITIALIZERS[name].fn(int(fan_in), int(fan_out), rng, **full)
+    return INITIALIZERS[name].fn(int(fan_in), int(fan_out), rng, dtype=check_dtype(dtype), **full)
 
 
 def weight_variance(name: str, fan_in: int, fan_out: int, **params) -> float:

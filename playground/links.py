@@ -121,6 +121,7 @@ FIELDS: tuple[Field, ...] = (
     Field("seed", "network", "seed", _integer(*settings.SEED_RANGE)),
     Field("normalize", "network", "normalize_inputs", _flag),
     Field("batchnorm", "network", "batch_norm", _flag),
+    Field("precision", "network", "dtype", _choice(initializers.DTYPES)),
     Field("compare", "training", "compare", _compared),
     Field("dataset", "training", "dataset", _choice(tuple(datasets.DATASETS))),
     Field("optimizer", "training", "optimizer", _choice(tuple(training.OPTIMIZERS))),

@@ -35,6 +35,8 @@ class Network:
     seed: int = 0
     normalize_inputs: bool = True
     batch_norm: bool = False
+    # The precision of every array: float32, as PyTorch and Keras compute, or float64.
+    dtype: str = "float32"
 
     @property
     def params(self) -> dict[str, float]:
@@ -53,6 +55,7 @@ class Network:
             init_params=self.params,
             batch_norm=self.batch_norm,
             normalize_inputs=self.normalize_inputs,
+            dtype=self.dtype,
         )
 
     def with_init(self, init: str, **params: float) -> "Network":

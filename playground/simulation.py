@@ -23,6 +23,7 @@ import pandas as pd
 from . import activations as act_mod
 from . import initializers as init_mod
 from . import parallel
+from .draws import CACHE, seed_key
 from .stats import UNDERFLOW, bin_counts, column_means, first_values, moments
 
 # Values within this distance of a bound of tanh or sigmoid count as saturated.
@@ -80,8 +81,10 @@ class SimulationResult:
     overflow_layer: int | None = None
     # First layer, going backward, whose dL/ds was not finite.
     gradient_overflow_layer: int | None = None
-    # First layer whose activations all fell below 1e-250 and were set to 0.
+    # First layer whose activations all fell below stats.UNDERFLOW and were set to 0.
     underflow_layer: int | None = None
+    # The precision every array was computed in: float32 (as frameworks compute) or float64.
+    dtype: str = "float32"
 
     @property
     def finite(self) -> bool:
@@ -89,7 +92,7 @@ class SimulationResult:
 
     @property
     def limits(self) -> "Limits":
-        return Limits(self.overflow_layer, self.gradient_overflow_layer, self.underflow_layer)
+        return Limits(self.overflow_layer, self.gradient_overflow_layer, self.underflow_layer, self.dtype)
 
 
 @dataclass(frozen=True)
@@ -102,20 +105,27 @@ class Limits:
     gradient_overflow_layer: int | None = None
     # First layer whose activations all fell below UNDERFLOW and were set to 0.
     underflow_layer: int | None = None
+    dtype: str = "float64"
 
 
-def make_inputs(n_samples: int, width: int, rng: np.random.Generator, normalize: bool = True) -> np.ndarray:
+def make_inputs(
+    n_samples: int, width: int, rng: np.random.Generator, normalize: bool = True, dtype: str = "float64"
+) -> np.ndarray:
     """Unit Gaussian inputs, or the same draws as raw pixel-like intensities.
 
     Raw inputs are 128 + 64 z clipped to [0, 255]: positive, with mean about
     128 and variance about 4000, as un-normalized image features are.
     """
-    z = rng.standard_normal((n_samples, width))
+    return inputs_from(rng.standard_normal((n_samples, width), dtype=np.dtype(dtype)), normalize)
+
+
+def inputs_from(z: np.ndarray, normalize: bool) -> np.ndarray:
+    """The inputs made of the standard-normal draws ``z``: z itself, or 128 + 64 z clipped to [0, 255]."""
     if normalize:
         return z
-    z *= RAW_INPUT_STD
-    z += RAW_INPUT_MEAN
-    return np.clip(z, *RAW_INPUT_RANGE, out=z)
+    raw = np.multiply(z, RAW_INPUT_STD)
+    raw += RAW_INPUT_MEAN
+    return np.clip(raw, *RAW_INPUT_RANGE, out=raw)
 
 
 def _generator(seed: np.random.SeedSequence) -> np.random.Generator:
@@ -207,10 +217,15 @@ class _Setting:
     params: dict
     batch_norm: bool
     normalize_inputs: bool
+    dtype: str
+
+    @property
+    def underflow(self) -> float:
+        return UNDERFLOW[self.dtype]
 
 
 def _check(activation, initializer, depth, width, n_samples, bias, seed, init_params, batch_norm,
-           normalize_inputs) -> _Setting:
+           normalize_inputs, dtype) -> _Setting:
     """The arguments checked and normalized, or ValueError saying which is wrong."""
     spec = act_mod.get(activation)
     depth = _check_positive_int("depth", depth)
@@ -221,18 +236,20 @@ def _check(activation, initializer, depth, width, n_samples, bias, seed, init_pa
     if isinstance(bias, bool) or not isinstance(bias, (int, float, np.integer, np.floating)) or not math.isfinite(bias):
         raise ValueError(f"bias must be a finite number, got {bias!r}")
     return _Setting(spec, init_mod.INITIALIZERS[initializer], depth, width, n_samples, float(bias), seed, params,
-                    bool(batch_norm), bool(normalize_inputs))
+                    bool(batch_norm), bool(normalize_inputs), init_mod.check_dtype(dtype))
 
 
 class _Draws:
-    """Every random draw of one simulation, each from its own seed.
+    """Every random draw of one simulation, each from its own seed, its base draws kept in ``draws.CACHE``.
 
     Independent streams, so that the data and the read-out do not change
     when the initializer or the depth does, and one seed per layer, so that
     W_l does not depend on the depth and can be drawn again. Every draw has
     its own seed, so two threads can make them in any order (but not two QRs
     at once: see Initializer.parallel_draws). Weights too many to keep are
-    drawn as needed, forward and again backward.
+    drawn as needed, forward and again backward; a network's base draws are
+    kept across simulations only when they take at most half the cache, so
+    that one large network does not push out every other.
     """
 
     def __init__(self, setting: _Setting):
@@ -240,24 +257,39 @@ class _Draws:
         data_seq, weight_seq, upstream_seq = np.random.SeedSequence(setting.seed).spawn(3)
         self.layer_seqs = weight_seq.spawn(setting.depth)
         self.threads = parallel.THREADS if setting.init_spec.parallel_draws else 1
-        self.keep = setting.depth * setting.width * setting.width <= KEPT_WEIGHT_VALUES
+        values = setting.depth * setting.width * setting.width
+        self.keep = values <= KEPT_WEIGHT_VALUES
+        self.cached = values * np.dtype(setting.dtype).itemsize <= CACHE.max_bytes // 2
         self.tasks = [partial(self._layer_weights, index) for index in range(setting.depth)]
-        inputs = partial(self._inputs, data_seq)
-        upstream = partial(self._upstream, upstream_seq)
+        inputs = partial(self._normal, data_seq, "inputs")
+        upstream = partial(self._normal, upstream_seq, "upstream")
         kept = self.tasks if self.keep else []
-        self.x, self.upstream, *self.weights = parallel.run_all([inputs, upstream, *kept], threads=self.threads)
+        z, g, *self.weights = parallel.run_all([inputs, upstream, *kept], threads=self.threads)
+        self.x = inputs_from(z, setting.normalize_inputs)
+        # The backward pass writes dL/da over the read-out: its own copy.
+        self.upstream = np.array(g)
+
+    def _normal(self, seq: np.random.SeedSequence, kind: str) -> np.ndarray:
+        s = self.setting
+        shape = (s.n_samples, s.width)
+        return CACHE.get((seed_key(seq), kind, shape, s.dtype),
+                         lambda: _generator(seq).standard_normal(shape, dtype=np.dtype(s.dtype)))
 
     def _layer_weights(self, index: int) -> np.ndarray:
         s = self.setting
-        return s.init_spec.fn(s.width, s.width, _generator(self.layer_seqs[index]), **s.params)
+        spec, width = s.init_spec, s.width
+        if spec.base is None:
+            return spec.fn(width, width, None, dtype=s.dtype, **s.params)
+        base_spec = init_mod.BASES[spec.base]
+        base_params = {name: s.params[name] for name in base_spec.params}
+        seq = self.layer_seqs[index]
 
-    def _inputs(self, seq: np.random.SeedSequence) -> np.ndarray:
-        s = self.setting
-        return make_inputs(s.n_samples, s.width, _generator(seq), s.normalize_inputs)
+        def draw() -> np.ndarray:
+            return base_spec.draw(width, width, _generator(seq), s.dtype, **base_params)
 
-    def _upstream(self, seq: np.random.SeedSequence) -> np.ndarray:
-        s = self.setting
-        return _generator(seq).standard_normal((s.n_samples, s.width))
+        key = (seed_key(seq), spec.base, tuple(sorted(base_params.items())), (width, width), s.dtype)
+        base = CACHE.get(key, draw) if self.cached else draw()
+        return spec.fn(width, width, None, dtype=s.dtype, base=base, **s.params)
 
     def forward(self):
         """W_1, ..., W_depth in order."""
@@ -341,7 +373,7 @@ def _forward_layer(setting: _Setting, index: int, w: np.ndarray, kept: _Kept, re
         record.overflowed(index)
         return False
     nonzero = sum(block[1] for block in blocks)
-    if 0.0 < math.hypot(a_mean, a_std) < UNDERFLOW:
+    if 0.0 < math.hypot(a_mean, a_std) < setting.underflow:
         a[...] = 0.0
         a_mean = a_std = 0.0
         nonzero = 0
@@ -372,7 +404,7 @@ def _backward_layer(setting: _Setting, layer: int, upstream: np.ndarray, grad: n
     if not math.isfinite(d_std):
         record.gradient_overflow_layer = layer
         return None
-    if 0.0 < math.hypot(d_mean, d_std) < UNDERFLOW:
+    if 0.0 < math.hypot(d_mean, d_std) < setting.underflow:
         delta[...] = 0.0
         d_std = 0.0
     record.rows["delta_std"][layer - 1] = d_std
@@ -390,7 +422,7 @@ def _backward_layer(setting: _Setting, layer: int, upstream: np.ndarray, grad: n
 def _backward(setting: _Setting, draws: _Draws, kept: _Kept, record: _Record, observer) -> dict[int, np.ndarray]:
     """The backward pass from the read-out G down to layer 1; each layer's dL/dW sample for the histograms."""
     grad_samples: dict[int, np.ndarray] = {}
-    grad = np.empty((setting.width, setting.width))
+    grad = np.empty((setting.width, setting.width), dtype=setting.dtype)
     upstream = draws.upstream
     weights = draws.backward()
     if observer:
@@ -453,6 +485,7 @@ def _result(activation: str, initializer: str, setting: _Setting, x_moments: tup
         overflow_layer=record.overflow_layer,
         gradient_overflow_layer=record.gradient_overflow_layer,
         underflow_layer=record.underflow_layer,
+        dtype=setting.dtype,
     )
 
 
@@ -468,6 +501,7 @@ def simulate(
     init_params: dict | None = None,
     batch_norm: bool = False,
     normalize_inputs: bool = True,
+    dtype: str = "float32",
     observer: Callable[[str, int, np.ndarray], None] | None = None,
 ) -> SimulationResult:
     """Run the forward and backward pass once and measure every layer.
@@ -483,7 +517,7 @@ def simulate(
     [1, 2, 3]
     """
     setting = _check(activation, initializer, depth, width, n_samples, bias, seed, init_params, batch_norm,
-                     normalize_inputs)
+                     normalize_inputs, dtype)
     draws = _Draws(setting)
     x_moments = moments(draws.x)
     if observer:

@@ -6,11 +6,17 @@ import math
 
 import numpy as np
 
-# Below this, products of values approach float64's subnormal range, where
-# matrix products run about a hundred times slower: such layers are flushed.
-UNDERFLOW = 1e-250
+# Below this RMS, per precision, a layer's values are flushed to 0: the
+# products of two such values (an activation and a gradient make dL/dW)
+# would approach the subnormal range, where matrix products run about a
+# hundred times slower (float32's smallest normal number is 1.2e-38,
+# float64's 2.2e-308).
+UNDERFLOW = {"float32": 1e-15, "float64": 1e-250}
 # Mean squares below this are recomputed after scaling, to keep their digits.
-_TINY_SQUARES = 1e-200
+_TINY_SQUARES = {"float32": 1e-30, "float64": 1e-200}
+# Below this variance relative to the mean square, the one-pass variance has
+# cancelled to rounding noise (worse in float32) and two passes take over.
+_CANCELLED = {"float32": 1e-3, "float64": 1e-8}
 
 
 # From this many values on, BLAS sums them faster than numpy's own loops: it
@@ -27,16 +33,17 @@ def sums(x: np.ndarray) -> tuple[float, float]:
     """
     flat = x.reshape(-1)
     if flat.size < BLAS_SUM_VALUES:
-        total = float(flat.sum())
+        total = float(flat.sum(dtype=np.float64))
         return total, (float(np.einsum("i,i->", flat, flat)) if math.isfinite(total) else math.inf)
     rows = x.reshape(x.shape[0] if x.ndim > 1 else 1, -1)
-    total = float((rows @ np.ones(rows.shape[1])).sum())
+    # Row sums in the array's precision (a few hundred values each), their total in float64.
+    total = float((rows @ np.ones(rows.shape[1], dtype=x.dtype)).sum(dtype=np.float64))
     return total, (float(flat @ flat) if math.isfinite(total) else math.inf)
 
 
 def column_means(x: np.ndarray) -> np.ndarray:
     """The mean of each column of a 2-D ``x``: a BLAS matrix-vector product, faster than ``x.mean(axis=0)``."""
-    return np.ones(x.shape[0]) @ x / x.shape[0]
+    return np.ones(x.shape[0], dtype=x.dtype) @ x / x.shape[0]
 
 
 def moments(x: np.ndarray) -> tuple[float, float]:
@@ -48,12 +55,13 @@ def moments(x: np.ndarray) -> tuple[float, float]:
     """
     flat = x.reshape(-1)
     n = flat.size
+    precision = x.dtype.name if x.dtype.name in _CANCELLED else "float64"
     total, square_sum = sums(x)
-    if math.isfinite(square_sum) and square_sum > _TINY_SQUARES * n:
+    if math.isfinite(square_sum) and square_sum > _TINY_SQUARES[precision] * n:
         mean = total / n
         mean_square = square_sum / n
         var = mean_square - mean * mean
-        if var > 1e-8 * mean_square:
+        if var > _CANCELLED[precision] * mean_square:
             return mean, math.sqrt(var)
     absmax = max(float(flat.max()), -float(flat.min()))
     if not math.isfinite(absmax):
@@ -61,7 +69,7 @@ def moments(x: np.ndarray) -> tuple[float, float]:
     if absmax == 0.0:
         return 0.0, 0.0
     scaled = flat / absmax
-    return float(scaled.mean()) * absmax, float(scaled.std()) * absmax
+    return float(scaled.mean(dtype=np.float64)) * absmax, float(scaled.std(dtype=np.float64)) * absmax
 
 
 def bin_counts(x: np.ndarray, low: float, high: float, bins: int) -> np.ndarray:

@@ -94,6 +94,9 @@ def _network_controls(widest: int) -> None:
                     "(128 + 64 z, clipped to 0–255), positive with a large mean.")
         st.checkbox("Batch norm", key="batchnorm",
                     help="Normalize each unit's pre-activation over the batch (mean 0, variance 1) before φ.")
+        st.radio("Precision", options=list(initializers.DTYPES), key="precision", horizontal=True,
+                 help="float32, as PyTorch and Keras compute (its largest number is 3.4e38, so exploding "
+                 "signals overflow within tens of layers), or float64 (1.8e308).")
 
 
 def draw() -> tuple[Network, plan.Lowered | None]:

@@ -58,7 +58,10 @@ def simulation_notes(result, prefix: str = "") -> list[Message]:
             "layers' gradients are not computed."
         )
     if result.underflow_layer is not None:
-        texts.append(f"Activations fell below {UNDERFLOW:g} at layer {result.underflow_layer} and were set to 0.")
+        texts.append(
+            f"Activations fell below {UNDERFLOW[dtype]:g} at layer {result.underflow_layer} and were set to 0 "
+            f"(smaller {dtype} values would slow every product down: see the README's speed notes)."
+        )
     return [Message("warning", prefix + text, ":material/warning:") for text in texts]
 
 

@@ -84,9 +84,10 @@ def recorded_run(name, batch_norm, depth=3, width=4, n_samples=6):
     def observer(kind, layer, array):
         record[kind, layer] = np.array(array, copy=True)
 
+    # Finite differences need float64's digits.
     simulate(
         name, "lecun_normal", depth=depth, width=width, n_samples=n_samples, bias=0.1,
-        seed=5, batch_norm=batch_norm, observer=observer,
+        seed=5, batch_norm=batch_norm, observer=observer, dtype="float64",
     )
     weights = [record["weights", layer] for layer in range(1, depth + 1)]
     return record, record["input", 0], weights, record["upstream", depth]
@@ -127,10 +128,11 @@ def test_delta_is_m_times_dL_ds(batch_norm):
 # --- extremes -------------------------------------------------------------------
 
 
-def test_exploding_relu_stays_finite_without_warnings():
+def test_exploding_relu_stays_finite_in_float64_without_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        r = simulate("relu", "normal", depth=100, width=1000, n_samples=100, init_params={"std": 1.0})
+        r = simulate("relu", "normal", depth=100, width=1000, n_samples=100, init_params={"std": 1.0},
+                     dtype="float64")
     assert r.overflow_layer is None and r.gradient_overflow_layer is None
     assert np.isfinite(r.layers[["std", "pre_std", "delta_std", "grad_std"]].to_numpy()).all()
     # each layer multiplies the std by sqrt(n Var(w) / 2) = sqrt(500)
@@ -138,19 +140,20 @@ def test_exploding_relu_stays_finite_without_warnings():
     assert growth == pytest.approx(math.log10(math.sqrt(500)), abs=0.05)
 
 
-def test_overflow_is_reported_at_the_layer_it_happens():
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_overflow_is_reported_at_the_layer_it_happens(dtype):
     # Constant weights c: every unit of layer k holds (c n)^(k-1) c sum_j x_ij.
     c, width, depth = 10.0, 1000, 100
     record = {}
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         r = simulate(
-            "linear", "constant", depth=depth, width=width, n_samples=50, init_params={"value": c},
+            "linear", "constant", depth=depth, width=width, n_samples=50, init_params={"value": c}, dtype=dtype,
             observer=lambda kind, layer, a: record.setdefault(kind, np.array(a, copy=True)),
         )
-    row_sums = np.abs(record["input"].sum(axis=1)).max()
+    row_sums = np.abs(record["input"].astype(float).sum(axis=1)).max()
     log_max = [(k - 1) * math.log10(c * width) + math.log10(c * row_sums) for k in range(1, depth + 1)]
-    expected = next(k for k, v in enumerate(log_max, start=1) if v > math.log10(np.finfo(float).max))
+    expected = next(k for k, v in enumerate(log_max, start=1) if v > math.log10(np.finfo(dtype).max))
     assert r.overflow_layer == expected
     layers = r.layers.set_index("layer")
     assert layers.loc[expected, "status"] == "overflow"
@@ -158,19 +161,37 @@ def test_overflow_is_reported_at_the_layer_it_happens():
     assert layers.loc[expected:, "std"].isna().all()
     assert r.layers["grad_std"].isna().all()
     assert [m.text for m in simulation_notes(r)] == [
-        f"Values overflowed float64 at layer {expected}: deeper layers and all gradients are not computed."
+        f"Values overflowed {dtype} at layer {expected}: deeper layers and all gradients are not computed."
     ]
 
 
-def test_underflow_is_flushed_and_reported():
+def test_relu_with_std_1_overflows_float32_within_a_few_dozen_layers_without_a_warning():
+    # Each layer multiplies the RMS by sqrt(n Var(w) / 2) = sqrt(250): 3.4e38 is reached at layer ~32.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = simulate("relu", "normal", depth=100, width=500, n_samples=100, init_params={"std": 1.0})
+    rms = np.hypot(r.layers["mean"], r.layers["std"]).to_numpy()
+    computed = rms[np.isfinite(rms)]
+    growth = computed[-1] / computed[-2]
+    assert growth == pytest.approx(math.sqrt(250), rel=0.1)
+    # The first layer whose largest value passes float32's range: a few times the RMS beyond the last finite one.
+    assert len(computed) + 1 == r.overflow_layer and 25 < r.overflow_layer < 40
+    assert computed[-1] * growth * 10 > np.finfo(np.float32).max > computed[-1]
+    assert "Values overflowed float32 at layer" in simulation_notes(r)[0].text
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_underflow_is_flushed_and_reported(dtype):
+    from playground.stats import UNDERFLOW
+
     record = {}
     r = simulate(
-        "linear", "normal", depth=120, width=1, n_samples=10, init_params={"std": 0.001},
+        "linear", "normal", depth=120, width=1, n_samples=10, init_params={"std": 0.001}, dtype=dtype,
         observer=lambda kind, layer, a: record.__setitem__((kind, layer), np.array(a, copy=True)),
     )
-    x_rms = math.sqrt(np.mean(record["input", 0] ** 2))
-    log_rms = np.log10(x_rms) + np.cumsum([np.log10(abs(record["weights", k][0, 0])) for k in range(1, 121)])
-    expected = int(np.argmax(log_rms < -250)) + 1
+    x_rms = math.sqrt(np.mean(record["input", 0].astype(float) ** 2))
+    log_rms = np.log10(x_rms) + np.cumsum([np.log10(abs(float(record["weights", k][0, 0]))) for k in range(1, 121)])
+    expected = int(np.argmax(log_rms < math.log10(UNDERFLOW[dtype]))) + 1
     assert r.underflow_layer == expected
     assert (r.layers["std"].iloc[expected - 1 :] == 0).all()
 

@@ -36,11 +36,13 @@ def test_the_lesson_note_carries_its_live_finding():
 
 
 def test_limits_become_notes_with_the_run_named():
-    said = notes.simulation_notes(Limits(overflow_layer=7, underflow_layer=3), prefix="He normal: ")
+    said = notes.simulation_notes(Limits(overflow_layer=7, underflow_layer=3, dtype="float32"), prefix="He normal: ")
     assert [m.text for m in said] == [
-        "He normal: Values overflowed float64 at layer 7: deeper layers and all gradients are not computed.",
-        "He normal: Activations fell below 1e-250 at layer 3 and were set to 0.",
+        "He normal: Values overflowed float32 at layer 7: deeper layers and all gradients are not computed.",
+        "He normal: Activations fell below 1e-15 at layer 3 and were set to 0 (smaller float32 values would slow "
+        "every product down: see the README's speed notes).",
     ]
+    assert "below 1e-250" in notes.simulation_notes(Limits(underflow_layer=3, dtype="float64"))[0].text
 
 
 def test_the_comparison_summary_gives_each_initializers_own_verdict():
