@@ -11,8 +11,11 @@ transient chaos"; Schoenholz et al. 2017, "Deep information propagation"):
 with zero-mean independent weights and every bias equal to b, the
 pre-activations s_l = a_{l-1} W_l + b of layer l have mean b and variance
 
-    q_1 = n Var(w) E[x^2],
-    q_l = n Var(w) E_z[phi(b + sqrt(q_{l-1}) z)^2],    z ~ N(0, 1).
+    q_1 = n Var(w) E[x^2] + sigma_b^2,
+    q_l = n Var(w) E_z[phi(b + sqrt(q_{l-1}) z)^2] + sigma_b^2,    z ~ N(0, 1),
+
+where sigma_b^2 (``bias_std`` squared, 0 by default) is the spread of the
+biases about b when each unit draws its own, N(b, sigma_b^2).
 
 (A weight of mean 0 multiplies the *second moment* E[a^2] of its input, not
 its variance: this is where a non-zero mean, ReLU's or raw pixels', enters.)
@@ -114,6 +117,50 @@ def gaussian_nodes(mean: float, var: float, kinks: tuple[float, ...] = (0.0,)) -
     return points.ravel(), weights.ravel()
 
 
+def gaussian_nodes_batch(means, variances, kinks: tuple[float, ...] = (0.0,)) -> tuple[Array, Array]:
+    """``gaussian_nodes`` for many (mean, var) pairs at once: one row of points and weights per pair.
+
+    Row i holds the nodes ``gaussian_nodes(means[i], variances[i], kinks)``
+    gives, computed the same way, followed by nodes of weight 0: the rows
+    have one length, so that an expectation over every row is one array
+    operation. Breakpoints outside a row's reach are moved to its last edge,
+    where they make panels of width 0 (the scalar form drops them instead).
+    """
+    means, variances = np.broadcast_arrays(np.asarray(means, dtype=float), np.asarray(variances, dtype=float))
+    means, variances = means.ravel(), variances.ravel()
+    if not (np.isfinite(means).all() and np.isfinite(variances).all()) or (variances < 0).any():
+        raise ValueError("need finite means and finite variances >= 0")
+    sd = np.sqrt(variances)
+    point_mass = (sd <= _POINT_MASS * np.abs(means)) | (sd == 0.0)
+    sd = np.where(point_mass, 1.0, sd)  # any spread: these rows are overwritten below
+    low, high = means - _REACH * sd, means + _REACH * sd
+    kinks_array = np.asarray(kinks, dtype=float)
+    features = np.concatenate([kinks_array, (kinks_array[:, None] + np.concatenate([_SCALES, -_SCALES])).ravel()])
+    inside = (features > low[:, None]) & (features < high[:, None])
+    regular = means[:, None] + sd[:, None] * np.arange(-_REACH, _REACH + 1)
+    edges = np.sort(np.concatenate([regular, np.where(inside, features, high[:, None])], axis=1), axis=1)
+    # Moved breakpoints sort last: keep only as many panels as the fullest row has.
+    edges = edges[:, : 2 * _REACH + 1 + int(inside.sum(axis=1).max(initial=0))]
+    left, right = edges[:, :-1], edges[:, 1:]
+    half = (right - left) / 2.0
+    points = ((left + right) / 2.0)[:, :, None] + half[:, :, None] * _LEGENDRE_X
+    mean, spread = means[:, None, None], sd[:, None, None]
+    # The scalar form's density, step by step in one buffer (the same operations, so the same bits).
+    density = np.subtract(points, mean)
+    density /= spread
+    np.square(density, out=density)
+    density *= -0.5
+    np.exp(density, out=density)
+    density /= spread * math.sqrt(2.0 * math.pi)
+    weights = half[:, :, None] * _LEGENDRE_W
+    weights = weights * density
+    points, weights = points.reshape(len(means), -1), weights.reshape(len(means), -1)
+    points[point_mass] = means[point_mass, None]
+    weights[point_mass] = 0.0
+    weights[point_mass, 0] = 1.0
+    return points, weights
+
+
 def gaussian_expectation(
     fn: Callable[[Array], Array], mean: float, var: float, kinks: tuple[float, ...] = (0.0,)
 ) -> float:
@@ -175,6 +222,14 @@ def _check_zero_mean(initializer: str, width: int, init_params: dict | None) -> 
         )
 
 
+def _bias_variance(bias_std: float) -> float:
+    """sigma_b^2, or ValueError for a spread that is negative or not finite."""
+    bias_std = float(bias_std)
+    if not (math.isfinite(bias_std) and bias_std >= 0):
+        raise ValueError(f"bias_std must be finite and >= 0, got {bias_std!r}")
+    return bias_std * bias_std
+
+
 def mean_field(
     activation: str,
     initializer: str,
@@ -187,8 +242,14 @@ def mean_field(
     input_second_moment: float | None = None,
     batch_norm: bool = False,
     n_samples: int | None = None,
+    bias_std: float = 0.0,
 ) -> MeanField:
     """The mean-field recursions of the module docstring, forward and backward.
+
+    ``bias_std`` is sigma_b, the spread of the units' biases about ``bias``:
+    sigma_b^2 adds to every Var(s_l) (Poole et al. 2016). Batch norm's
+    centring removes a unit's own bias, so with it sigma_b changes only the
+    reported Var(s_l) before normalization, not what phi sees.
 
     ``input_second_moment`` overrides E[x^2] (zero-mean inputs of that
     variance); otherwise the simulation's inputs are used, normalized or raw.
@@ -207,6 +268,7 @@ def mean_field(
     init_params = dict(init_params or {})
     _check_zero_mean(initializer, width, init_params)
     gain = weight_gain(initializer, width, init_params)
+    bias_var = _bias_variance(bias_std)
     if input_second_moment is None:
         in_mean, in_var = input_moments(normalize_inputs)
     else:
@@ -226,7 +288,7 @@ def mean_field(
     with np.errstate(over="ignore", invalid="ignore"):
         incoming_second, incoming_var = in_mean**2 + in_var, in_var
         for index in range(depth):
-            q = gain * incoming_second
+            q = gain * incoming_second + bias_var
             pre[index] = q
             if not math.isfinite(q):
                 second[index:] = slope[index:] = math.inf
@@ -285,11 +347,13 @@ def predicted_variance(
     normalize_inputs: bool = True,
     input_second_moment: float | None = None,
     batch_norm: bool = False,
+    bias_std: float = 0.0,
 ) -> Array:
     """The mean-field prediction of Var(s_l), l = 1..depth: an array of length depth."""
     return mean_field(
         activation, initializer, depth=depth, width=width, bias=bias, init_params=init_params,
         normalize_inputs=normalize_inputs, input_second_moment=input_second_moment, batch_norm=batch_norm,
+        bias_std=bias_std,
     ).pre_variance
 
 
@@ -305,12 +369,13 @@ def predicted_delta_variance(
     input_second_moment: float | None = None,
     batch_norm: bool = False,
     n_samples: int | None = None,
+    bias_std: float = 0.0,
 ) -> Array:
     """The mean-field prediction of Var(dL/ds_l) per example, l = 1..depth."""
     return mean_field(
         activation, initializer, depth=depth, width=width, bias=bias, init_params=init_params,
         normalize_inputs=normalize_inputs, input_second_moment=input_second_moment, batch_norm=batch_norm,
-        n_samples=n_samples,
+        n_samples=n_samples, bias_std=bias_std,
     ).delta_variance
 
 
@@ -351,18 +416,21 @@ def prediction_table(
     batch_norm: bool = False,
     normalize_inputs: bool = True,
     seed: int | None = None,
+    bias_std: float = 0.0,
+    dtype: str | None = None,
 ) -> pd.DataFrame:
     """Per layer, the predictions for the simulation with these arguments.
 
-    Takes ``simulate``'s keyword arguments (``seed`` is ignored: the theory
-    is the average over draws). Columns: layer; pre_variance, delta_variance,
+    Takes ``simulate``'s keyword arguments (``seed`` and ``dtype`` are
+    ignored: the theory is the average over draws, in exact arithmetic). Columns: layer; pre_variance, delta_variance,
     grad_variance (mean-field); notes_variance (the notes' formula, NaN with
     batch norm, which it does not describe). ValueError where the argument
-    does not apply (weights of non-zero mean).
+    does not apply (weights of non-zero mean). ``bias_std`` (sigma_b) adds
+    sigma_b^2 to every mean-field Var(s); the notes' formula has no bias.
     """
     mf = mean_field(
         activation, initializer, depth=depth, width=width, bias=bias, init_params=init_params,
-        normalize_inputs=normalize_inputs, batch_norm=batch_norm, n_samples=n_samples,
+        normalize_inputs=normalize_inputs, batch_norm=batch_norm, n_samples=n_samples, bias_std=bias_std,
     )
     _, in_var = input_moments(normalize_inputs)
     notes = notes_variance(
