@@ -8,6 +8,8 @@ their numbers and sentences in ``playground/``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import playground  # noqa: F401, I001 -- before numpy: it limits OpenBLAS's spinning (playground/__init__.py)
 import streamlit as st
 
@@ -17,10 +19,14 @@ from playground.settings import VIEWS
 from ui import compute, link, show, sidebar
 from ui.sections import SECTIONS, Context
 
-st.set_page_config(page_title="Weight initialization playground", page_icon=":material/balance:", layout="wide")
+ICON = Path(__file__).resolve().parent / "ui" / "static" / "icon.png"
 
-# 1. The link sets every control, once per session.
+# The icon is a file of the app's own: nothing is fetched from outside.
+st.set_page_config(page_title="Weight initialization playground", page_icon=str(ICON), layout="wide")
+
+# 1. The link sets every control, once per session; projector mode starts with the sidebar closed.
 link.load_once()
+st.set_page_config(initial_sidebar_state="collapsed" if link.present() else "auto")
 
 # 2. The sidebar: the lesson stepper and the network (its width fitted to the weight budget).
 network, width_lowered = sidebar.draw()
@@ -36,6 +42,8 @@ st.caption(
     "Push a batch through a deep network at initialization and watch each layer's activations: "
     "the weights' first values decide whether the signal survives."
 )
+if link.present():
+    sidebar.lesson_stepper()
 lesson = lessons.LESSONS.get(st.session_state["lesson"])
 finding = (lesson, lesson.measure(compute.run_simulation)) if lesson else None
 show.messages(notes.header(page, result, link.notes(), finding))

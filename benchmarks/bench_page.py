@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
@@ -91,9 +91,10 @@ def browser_times(repeats: int) -> None:
     """A control change in the open page: the depth slider one step up (cold), then back (cached)."""
     from playwright.sync_api import sync_playwright
 
-    from browser import launch, streamlit_server, wait_until_done
+    from server import launch, streamlit_server, wait_until_done
 
-    with streamlit_server() as (url, _), sync_playwright() as p:
+    with streamlit_server() as server, sync_playwright() as p:
+        url = server.url
         browser = launch(p)
         tab = browser.new_page(viewport={"width": 1400, "height": 1000})
         tab.goto(url + "/")

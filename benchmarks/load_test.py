@@ -43,8 +43,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-from browser import streamlit_server  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+from server import streamlit_server  # noqa: E402
 
 # The values a student's moves pick from: the sidebar's settings of the
 # lecture's experiments, from tiny to the notes' 10 x 500 and beyond.
@@ -227,9 +227,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    with streamlit_server() as (url, process):
-        log: list[str] = []
-        threading.Thread(target=lambda: log.extend(process.stdout), daemon=True).start()
+    with streamlit_server() as running:
+        url, process = running.url, running.process
         server = psutil.Process(process.pid)
         idle_mb = server.memory_info().rss / 2**20
         peak = {"rss": idle_mb}
@@ -264,6 +263,7 @@ def main() -> None:
         sampling.set()
         sampler.join(timeout=5)
         end_mb = server.memory_info().rss / 2**20
+        log = running.output().splitlines()
 
     tracebacks = [line for line in log if "Traceback" in line or "Uncaught app" in line]
     errors = results["errors"] + [f"server log: {line.strip()}" for line in tracebacks]

@@ -112,6 +112,7 @@ class Field:
 
 FIELDS: tuple[Field, ...] = (
     Field("view", "", "view", _choice(tuple(VIEWS))),
+    Field("present", "", "present", _flag),
     Field("activation", "network", "activation", _choice(tuple(activations.ACTIVATIONS))),
     Field("init", "network", "init", _choice(tuple(initializers.INITIALIZERS))),
     Field("depth", "network", "depth", _integer(*settings.DEPTH_RANGE)),
@@ -218,6 +219,7 @@ def parse_query(
 
     state = PageState(
         view=groups[""].get("view", PageState().view),
+        present=groups[""].get("present", PageState().present),
         network=network,
         training=replace(Training(), **groups["training"]),
         symmetry=replace(Symmetry(), **groups["symmetry"]),

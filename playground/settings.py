@@ -121,3 +121,5 @@ class PageState:
     symmetry: Symmetry = field(default_factory=Symmetry)
     # A lesson key from ``lessons.py``, or "" for the user's own setting.
     lesson: str = ""
+    # Projector mode: the sidebar collapsed, the lesson stepper in the main area, larger chart labels.
+    present: bool = False

@@ -8,7 +8,7 @@ from after every run.
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import streamlit as st
 
@@ -25,8 +25,8 @@ def load_once() -> None:
     query = {name: st.query_params.get_all(name) for name in st.query_params}
     state, notes = links.parse_query(query, lessons=lessons.LESSONS)
     st.session_state["link_notes"] = notes
-    # A lesson's link stands for the lesson's whole setting.
-    seed(lessons.LESSONS[state.lesson].state if state.lesson else state)
+    # A lesson's link stands for the lesson's whole setting, shown as the link asks (projector mode or not).
+    seed(replace(lessons.LESSONS[state.lesson].state, present=state.present) if state.lesson else state)
 
 
 def notes() -> list[str]:
@@ -78,10 +78,15 @@ def compared_keys() -> tuple[str, ...]:
     return init_keys.canonical_keys([str(key) for key in st.session_state.get("compare", [])])
 
 
+def present() -> bool:
+    """Whether the page is in projector mode."""
+    return bool(st.session_state.get("present", False))
+
+
 def write(view: str) -> None:
     """Put every control into the address bar, so that the link reproduces this page."""
     state = PageState(view=view, lesson=st.session_state["lesson"], network=network(), training=training(),
-                      symmetry=symmetry())
+                      symmetry=symmetry(), present=present())
     query = links.to_query(state)
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)

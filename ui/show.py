@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import altair as alt
 import streamlit as st
 
 from playground.explain import Message
+
+# Font sizes in projector mode, for a room that reads from the back.
+PROJECTOR_FONTS = {"label": 16, "title": 18, "heading": 22}
 
 # Tone -> the element that shows it (see playground.explain.message.TONES).
 BOXES = {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}
@@ -27,3 +31,16 @@ def message(said: Message | None) -> None:
 def messages(said: Iterable[Message | None]) -> None:
     for one in said:
         message(one)
+
+
+def chart(figure: alt.TopLevelMixin, width: str = "stretch") -> None:
+    """An Altair chart, its labels larger in projector mode."""
+    if st.session_state.get("present"):
+        size = PROJECTOR_FONTS
+        figure = (
+            figure.configure_axis(labelFontSize=size["label"], titleFontSize=size["title"])
+            .configure_legend(labelFontSize=size["label"], titleFontSize=size["title"])
+            .configure_header(labelFontSize=size["label"], titleFontSize=size["title"])
+            .configure_title(fontSize=size["heading"], subtitleFontSize=size["label"])
+        )
+    st.altair_chart(figure, width=width)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from playground import activations, initializers, lessons, plan
@@ -16,7 +18,7 @@ def open_lesson(key: str) -> None:
     Leaving the lessons ("your own setting") keeps the controls as they are.
     """
     if key:
-        link.seed(lessons.LESSONS[key].state)
+        link.seed(replace(lessons.LESSONS[key].state, present=link.present()))
 
 
 def step_lesson(offset: int) -> None:
@@ -26,7 +28,8 @@ def step_lesson(offset: int) -> None:
     open_lesson(order[max(0, min(len(order) - 1, index))])
 
 
-def _lesson_stepper() -> None:
+def lesson_stepper() -> None:
+    """The lesson menu with Previous and Next (in the sidebar, or in the main area in projector mode)."""
     st.selectbox(
         "Lesson",
         options=[""] + lessons.LESSON_ORDER,
@@ -115,6 +118,10 @@ def draw() -> tuple[Network, plan.Lowered | None]:
     if ss.get("lesson") and link.network() != lessons.LESSONS[ss["lesson"]].state.network:
         ss["lesson"] = ""
     with st.sidebar:
-        _lesson_stepper()
+        if not link.present():
+            lesson_stepper()
         _network_controls(widest)
+        st.toggle("Projector mode", key="present",
+                  help="For a room that reads from the back: the lesson stepper in the main area, larger chart "
+                  "labels, the sidebar closed when the link opens. In the link as present=true.")
     return link.network(), lowered

@@ -8,8 +8,10 @@ import socket
 import subprocess
 import sys
 import time
+import tempfile
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
@@ -24,24 +26,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Server(NamedTuple):
+    url: str
+    process: subprocess.Popen
+    # Everything the server printed (its log), a file so that a long log never blocks it.
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
 @contextlib.contextmanager
-def streamlit_server(timeout: float = 60.0):
-    """Start the app on a free localhost port; yield its URL; stop it afterwards."""
+def streamlit_server(timeout: float = 60.0, env: dict | None = None):
+    """Start the app on a free localhost port; yield a ``Server``; stop it afterwards."""
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-            "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        ],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    log_dir = tempfile.TemporaryDirectory()
+    log = Path(log_dir.name) / "server.log"
+    with open(log, "w") as sink:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+                "--server.port", str(port), "--server.address", "127.0.0.1",
+                "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            ],
+            cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})},
+        )
     url = f"http://127.0.0.1:{port}"
+    server = Server(url, process, log)
     try:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError("streamlit exited:\n" + process.stdout.read())
+                raise RuntimeError("streamlit exited:\n" + server.output())
             try:
                 with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
                     if response.read() == b"ok":
@@ -51,13 +67,14 @@ def streamlit_server(timeout: float = 60.0):
             if time.monotonic() > deadline:
                 raise TimeoutError("streamlit did not start in time")
             time.sleep(0.3)
-        yield url, process
+        yield server
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        log_dir.cleanup()
 
 
 def launch(playwright):

@@ -13,8 +13,8 @@ CHART = "[data-testid='stVegaLiteChart']"
 
 @pytest.fixture(scope="module")
 def server():
-    with streamlit_server() as (url, process):
-        yield url
+    with streamlit_server() as server:
+        yield server.url
 
 
 @pytest.fixture()

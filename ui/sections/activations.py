@@ -28,12 +28,12 @@ def render(ctx) -> None:
     if result.histograms.empty:
         show.message(explain.NOTHING_COMPUTED)
         return
-    st.altair_chart(
+    show.chart(
         layer_charts.histogram_grid(result.histograms, title=explain.histogram_title(network),
                                     x_title="activation value", depth=network.depth),
         width="content",
     )
-    st.altair_chart(layer_charts.layer_stats_chart(result.layers), width="stretch")
+    show.chart(layer_charts.layer_stats_chart(result.layers), width="stretch")
     with st.expander("Per-layer numbers"):
         st.dataframe(result.layers, hide_index=True, width="stretch")
         st.download_button(

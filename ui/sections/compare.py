@@ -63,13 +63,13 @@ def compare_part(ctx) -> None:
     labels = [comparison.labels[key] for key in plan.keys]
     show.message(explain.setup(ctx.network, plan))
     show.messages(explain.run_notes(comparison))
-    st.altair_chart(compare_charts.activation_std_chart(comparison.layers, labels), width="stretch")
+    show.chart(compare_charts.activation_std_chart(comparison.layers, labels), width="stretch")
     if not comparison.histograms.empty:
-        st.altair_chart(
+        show.chart(
             compare_charts.histogram_grid(comparison.histograms, labels, plan.network.depth, compare.GRID_LAYERS),
             width="content",
         )
-    st.altair_chart(compare_charts.gradient_std_chart(comparison.layers, labels), width="stretch")
+    show.chart(compare_charts.gradient_std_chart(comparison.layers, labels), width="stretch")
     st.dataframe(explain.summary_table(comparison, ctx.network.activation), hide_index=True, width="stretch",
                  column_config=SUMMARY_COLUMNS)
 
@@ -108,13 +108,13 @@ def train_part(ctx, keys: tuple[str, ...]) -> None:
     labels = {key: init_keys.key_label(key) for key in keys}
     diverged = result.diverged()
     show.messages(explain.diverged(labels, diverged))
-    st.altair_chart(
+    show.chart(
         training_charts.loss_curves(result.history, list(labels.values()), {labels[k]: s for k, s in diverged.items()}),
         width="stretch",
     )
     st.dataframe(explain.training_summary(result.summary), hide_index=True, width="stretch",
                  column_config=TRAINING_COLUMNS)
-    st.altair_chart(
+    show.chart(
         training_charts.decision_boundaries(result.boundary, labels, result.points, result.extent, diverged),
         width="content",
     )

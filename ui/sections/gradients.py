@@ -34,9 +34,9 @@ def backward_part(network, result, table) -> None:
     if frame.empty:
         show.message(explain.NO_FINITE_GRADIENT)
     else:
-        st.altair_chart(gradient_charts.gradient_std_chart(frame), width="stretch")
+        show.chart(gradient_charts.gradient_std_chart(frame), width="stretch")
     if not result.gradient_histograms.empty:
-        st.altair_chart(
+        show.chart(
             layer_charts.histogram_grid(result.gradient_histograms, title="dL/dW per layer", x_title="dL/dW",
                                         depth=network.depth, color="#4c78a8"),
             width="content",
@@ -50,7 +50,7 @@ def bias_part(network, runs) -> None:
         show.message(explain.never_stops(network))
     else:
         title, y_title = explain.unit_share_titles(network)
-        st.altair_chart(
+        show.chart(
             gradient_charts.unit_share_chart(explain.unit_share_frame(network, runs), title=title, y_title=y_title),
             width="stretch",
         )
@@ -73,8 +73,10 @@ def theory_part(network, result, table) -> None:
         return
     variances, ratios = theory.variance_frames(result.layers, table)
     left, right = st.columns([3, 2])
-    left.altair_chart(theory_charts.variance_chart(variances), width="stretch")
-    right.altair_chart(theory_charts.ratio_chart(ratios), width="stretch")
+    with left:
+        show.chart(theory_charts.variance_chart(variances))
+    with right:
+        show.chart(theory_charts.ratio_chart(ratios))
     show.messages([explain.notes_verdict(result, table), explain.theory_verdict(result, table)])
     if network.batch_norm:
         show.message(explain.BATCH_NORM_THEORY)

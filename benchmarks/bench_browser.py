@@ -1,0 +1,159 @@
+"""What a visitor waits for in a real browser: headless Chromium against a fresh local server.
+
+    python benchmarks/bench_browser.py [--repeats 3]
+
+Each figure is the time from the visitor's input (the pointer or key going
+down, as the page itself records it) until the app reports its script
+finished: ``[data-testid='stApp']`` has ``data-test-script-state`` =
+``notRunning`` again, read by a MutationObserver on that element inside the
+page, so that Playwright's own round trips do not count. The first view is
+timed from the navigation's start.
+
+Every repeat starts a new server (empty caches), opens the default page and
+walks: every section switch and one control change in each section, first
+computed (a setting not seen yet), then cached (back to one already seen).
+Targets (issue 13): first view <= 2.5 s, every computed action <= 1.0 s,
+every cached one <= 0.5 s. The median over the repeats is printed, and the
+worst.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+
+from server import launch, streamlit_server  # noqa: E402
+
+TARGETS = {"first": 2.5, "computed": 1.0, "cached": 0.5}
+APP = "[data-testid='stApp']"
+
+# Records, in page time: every change of the app's script state, and every pointer or key going down.
+OBSERVER = """
+(() => {
+  window.__states = []; window.__inputs = [];
+  const record = list => e => list.push(performance.now());
+  document.addEventListener('pointerdown', record(window.__inputs), true);
+  document.addEventListener('keydown', record(window.__inputs), true);
+  const watch = app => {
+    window.__states.push([app.getAttribute('data-test-script-state'), performance.now()]);
+    new MutationObserver(() => window.__states.push([app.getAttribute('data-test-script-state'), performance.now()]))
+      .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  };
+  const find = () => { const app = document.querySelector("[data-testid='stApp']"); if (app) watch(app); else requestAnimationFrame(find); };
+  find();
+})();
+"""
+
+
+def finished_after(tab, start: float) -> float:
+    """Wait until the script has run and finished after ``start`` (page time); the time it finished."""
+    tab.wait_for_function(
+        """start => { const s = window.__states; let ran = false;
+             for (const [state, t] of s) { if (t < start) continue;
+               if (state === 'running') ran = true; else if (ran && state === 'notRunning') return true; }
+             return false; }""",
+        arg=start, timeout=120_000,
+    )
+    return tab.evaluate(
+        """start => { let ran = false;
+             for (const [state, t] of window.__states) { if (t < start) continue;
+               if (state === 'running') ran = true; else if (ran && state === 'notRunning') return t; } }""",
+        start,
+    )
+
+
+def timed(tab, act) -> float:
+    """Seconds from the input ``act`` makes until the script it starts has finished."""
+    inputs = tab.evaluate("window.__inputs.length")
+    act()
+    tab.wait_for_function(f"window.__inputs.length > {inputs}")
+    start = tab.evaluate(f"window.__inputs[{inputs}]")
+    return (finished_after(tab, start) - start) / 1000
+
+
+def section(tab, label: str):
+    return lambda: tab.locator("[data-testid='stMain'] [data-testid='stRadio']").first.get_by_text(label, exact=True).click()
+
+
+def select(tab, box: str, option: str):
+    def act():
+        tab.locator("[data-testid='stSelectbox']").filter(has_text=box).click()
+        tab.get_by_role("option", name=option, exact=True).click()
+    return act
+
+
+def slider_key(tab, label: str, key: str):
+    def act():
+        thumb = tab.locator("[data-testid='stSlider']").filter(has_text=label).get_by_role("slider")
+        thumb.focus()
+        thumb.press(key)
+    return act
+
+
+def walk(tab) -> list[tuple[str, str, float]]:
+    """Every section switch and a control change in each section: (action, kind, seconds)."""
+    rows = []
+
+    def run(name, kind, act):
+        rows.append((name, kind, timed(tab, act)))
+
+    run("activation → ReLU (activations)", "computed", select(tab, "Activation", "ReLU"))
+    run("activation → tanh (activations)", "cached", select(tab, "Activation", "tanh"))
+    for label in ("Gradients & theory", "Symmetry", "Compare & train"):
+        run(f"switch to {label}", "computed", section(tab, label))
+        run("switch to Activations", "cached", section(tab, "Activations"))
+        run(f"switch to {label}", "cached", section(tab, label))
+        if label == "Gradients & theory":
+            run("activation → sigmoid (gradients)", "computed", select(tab, "Activation", "sigmoid"))
+            run("activation → tanh (gradients)", "cached", select(tab, "Activation", "tanh"))
+        elif label == "Symmetry":
+            run("ε one step up (symmetry)", "computed", slider_key(tab, "Perturbation", "ArrowRight"))
+            run("ε back (symmetry)", "cached", slider_key(tab, "Perturbation", "ArrowLeft"))
+        else:
+            run("steps one step up (training)", "computed", slider_key(tab, "Steps", "ArrowRight"))
+            run("steps back (training)", "cached", slider_key(tab, "Steps", "ArrowLeft"))
+    return rows
+
+
+def one_walk() -> tuple[float, list]:
+    from playwright.sync_api import sync_playwright
+
+    with streamlit_server() as server, sync_playwright() as p:
+        url = server.url
+        browser = launch(p)
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        tab.add_init_script(OBSERVER)
+        tab.goto(url + "/")
+        first = finished_after(tab, 0.0) / 1000
+        rows = walk(tab)
+        browser.close()
+    return first, rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    walks = [one_walk() for _ in range(args.repeats)]
+    firsts = [first for first, _ in walks]
+    print(f"{'action':<44}{'kind':<10}{'median s':>9}{'worst s':>9}  target")
+    print(f"{'first view':<44}{'first':<10}{statistics.median(firsts):>9.2f}{max(firsts):>9.2f}  "
+          f"<= {TARGETS['first']} {'ok' if max(firsts) <= TARGETS['first'] else 'MISS'}")
+    misses = 0
+    for index, (name, kind, _) in enumerate(walks[0][1]):
+        values = [rows[index][2] for _, rows in walks]
+        worst = max(values)
+        ok = worst <= TARGETS[kind]
+        misses += not ok
+        print(f"{name:<44}{kind:<10}{statistics.median(values):>9.2f}{worst:>9.2f}  "
+              f"<= {TARGETS[kind]} {'ok' if ok else 'MISS'}")
+    print("every action within target" if not misses and max(firsts) <= TARGETS["first"] else f"{misses} action(s) miss")
+
+
+if __name__ == "__main__":
+    main()
