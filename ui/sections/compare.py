@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from playground import compare, datasets, init_keys, training
+from playground import plan as planning
 from playground.charts import compare as compare_charts
 from playground.charts import training as training_charts
 from playground.explain import compare as explain
@@ -90,12 +91,16 @@ def training_controls() -> Training:
     return link.training()
 
 
+@st.fragment
 def train_part(ctx, keys: tuple[str, ...]) -> None:
+    """The training part: its own controls rerun only this fragment (the link follows them)."""
     st.subheader("Does it train?")
     trained = training_controls()
     trained = Training(compare=keys, dataset=trained.dataset, optimizer=trained.optimizer, lr=trained.lr,
                        steps=trained.steps)
-    plan, network = ctx.plan.training, ctx.network
+    network = ctx.network
+    # Fitted again here: a fragment rerun brings new controls, and the budget depends on them.
+    plan = planning.training(network, keys, trained)
     show.message(explain.training_setup(network, plan, trained, datasets.DATASETS[trained.dataset].label,
                                         training.OPTIMIZER_LABELS[trained.optimizer]))
     show.message(explain.training_lowered(plan))
@@ -120,6 +125,7 @@ def train_part(ctx, keys: tuple[str, ...]) -> None:
     )
     with st.expander("What to look for"):
         show.message(explain.WHAT_TO_LOOK_FOR)
+    link.write(ctx.plan.view)
 
 
 def render(ctx) -> None:

@@ -11,7 +11,7 @@ from playground.explain import symmetry as explain
 from playground.symmetry import latex_matrix as M
 from playground.symmetry import latex_number
 
-from .. import compute, show
+from .. import compute, link, show
 
 
 def _sigma_column(z) -> str:
@@ -44,7 +44,9 @@ def _backward(ex: dict) -> None:
     st.latex(rf"dW^{{[1]}} = \frac{{1}}{{m}} X^T dZ^{{[1]}} = \frac{{1}}{{{m}}} {M(ex['XT_dZ1'])} = {M(ex['dW1'])}")
 
 
-def worked_example_part() -> None:
+@st.fragment
+def worked_example_part(view: str) -> None:
+    """The worked example: its W² choice reruns only this fragment (the link follows it)."""
     show.message(explain.WORKED_EXAMPLE_INTRO)
     key = st.radio(
         "Outgoing weights W²", options=list(symmetry.W2_CASES), format_func=lambda k: symmetry.W2_CASES[k].label,
@@ -62,6 +64,7 @@ def worked_example_part() -> None:
         rf"W^{{[2]}} - \alpha\, dW^{{[2]}} = {M(ex['W2_next'])}"
     )
     show.message(explain.after_one_step(ex))
+    link.write(view)
 
 
 def notes_mistakes_part() -> None:
@@ -96,7 +99,9 @@ def eps_widget() -> float:
     )
 
 
-def training_part(activation: str) -> None:
+@st.fragment
+def training_part(activation: str, view: str) -> None:
+    """Symmetry over training: its ε reruns only this fragment (the link follows it)."""
     st.markdown("#### Symmetry over training")
     eps = eps_widget()
     try:
@@ -110,6 +115,7 @@ def training_part(activation: str) -> None:
     summary = run.summary()
     st.dataframe(summary, hide_index=True, width="stretch",
                  column_config={name: st.column_config.NumberColumn(format="%.4g") for name in summary.columns[1:]})
+    link.write(view)
 
 
 def zero_init_part() -> None:
@@ -121,7 +127,7 @@ def zero_init_part() -> None:
 
 
 def render(ctx) -> None:
-    worked_example_part()
+    worked_example_part(ctx.plan.view)
     notes_mistakes_part()
-    training_part(ctx.network.activation)
+    training_part(ctx.network.activation, ctx.plan.view)
     zero_init_part()
