@@ -45,3 +45,23 @@ def drawable_on_log(frame: pd.DataFrame, column: str, subtitle: str) -> tuple[pd
     if len(data) < len(frame):
         subtitle += " Zeros and non-finite values are not drawn."
     return data, subtitle
+
+
+def log_lines(data: pd.DataFrame, *, y: str, y_title: str, tooltip: list, title: alt.TitleParams | None = None,
+              height: int = LINE_HEIGHT, **encodings) -> alt.Chart:
+    """A per-layer line chart (points on the lines) of ``y`` on a log axis, the layer on x.
+
+    On a log axis a quantity multiplied by the same factor at every layer is
+    a straight line, so vanishing and exploding read as slopes.
+    """
+    chart = alt.Chart(data, title=title) if title is not None else alt.Chart(data)
+    return (
+        chart.mark_line(point=True)
+        .encode(
+            x=layer_x(),
+            y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log"), axis=alt.Axis(format="~g")),
+            tooltip=tooltip,
+            **encodings,
+        )
+        .properties(height=height)
+    )

@@ -14,7 +14,7 @@ import altair as alt
 import pandas as pd
 
 from ..stats import shown_layers
-from .common import layer_x, positive
+from .common import log_lines, positive
 
 # One color per compared initializer, in the order they are compared (up to 10).
 SCHEME = "tableau10"
@@ -95,45 +95,31 @@ def per_layer_lines(
     subtitle = "Log axis: a straight line is a signal multiplied by the same factor at every layer."
     if missing:
         subtitle = [subtitle, f"Not drawn ({why_missing}): {', '.join(missing)}."]
-    return (
-        alt.Chart(data, title=alt.TitleParams(title, subtitle=subtitle, anchor="start"))
-        .mark_line(point=True)
-        .encode(
-            x=layer_x(),
-            y=alt.Y(f"{column}:Q", title=y_title, scale=alt.Scale(type="log"), axis=alt.Axis(format="~g")),
-            color=init_color(labels),
-            tooltip=[
-                alt.Tooltip("label:N", title="initializer"),
-                alt.Tooltip("layer:Q", title="layer"),
-                alt.Tooltip(f"{column}:Q", title=y_title, format=".3~g"),
-            ],
-        )
-        .properties(height=LINES_HEIGHT)
-    )
+    tooltip = [alt.Tooltip("label:N", title="initializer"), alt.Tooltip("layer:Q", title="layer"),
+               alt.Tooltip(f"{column}:Q", title=y_title, format=".3~g")]
+    return log_lines(data, y=column, y_title=y_title, tooltip=tooltip, height=LINES_HEIGHT,
+                     title=alt.TitleParams(title, subtitle=subtitle, anchor="start"), color=init_color(labels))
+
+
+# What each per-layer chart of the comparison draws: column -> (title, y axis, why an initializer is missing).
+PER_LAYER = {
+    "std": ("Standard deviation of the activations per layer", "std of activations",
+            "std 0 at every layer, or overflow"),
+    "grad_std": ("Standard deviation of the weight gradients dL/dW per layer", "std of dL/dW",
+                 "every gradient exactly 0, or overflow"),
+}
 
 
 def activation_std_chart(layers: pd.DataFrame, labels: Sequence[str]) -> alt.Chart:
     """Per-layer std of the activations, one line per initializer (notes 004's plots, overlaid)."""
-    return per_layer_lines(
-        layers,
-        labels,
-        column="std",
-        title="Standard deviation of the activations per layer",
-        y_title="std of activations",
-        why_missing="std 0 at every layer, or overflow",
-    )
+    title, y_title, why = PER_LAYER["std"]
+    return per_layer_lines(layers, labels, column="std", title=title, y_title=y_title, why_missing=why)
 
 
 def gradient_std_chart(layers: pd.DataFrame, labels: Sequence[str]) -> alt.Chart:
     """Per-layer std of dL/dW, one line per initializer."""
-    return per_layer_lines(
-        layers,
-        labels,
-        column="grad_std",
-        title="Standard deviation of the weight gradients dL/dW per layer",
-        y_title="std of dL/dW",
-        why_missing="every gradient exactly 0, or overflow",
-    )
+    title, y_title, why = PER_LAYER["grad_std"]
+    return per_layer_lines(layers, labels, column="grad_std", title=title, y_title=y_title, why_missing=why)
 
 
 def histogram_grid(histograms: pd.DataFrame, labels: Sequence[str], depth: int, most: int = 6) -> alt.FacetChart:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .common import LINE_HEIGHT, drawable_on_log, layer_x
+from .common import LINE_HEIGHT, drawable_on_log, layer_x, log_lines
 
 # dL/ds and dL/dW keep their colours in every chart of the section.
 QUANTITY_COLORS = {"dL/ds (per example)": "#e45756", "dL/dW": "#4c78a8"}
@@ -23,32 +23,19 @@ def gradient_std_chart(frame: pd.DataFrame, *, title: str = "Gradients per layer
     and exploding read as slopes. Zeros and non-finite values cannot be drawn
     there and are left out.
     """
-    data, subtitle = drawable_on_log(frame, "std", "Log axis. Solid: measured; dashed: the mean-field prediction. Layer 1 is next to the input.")
-    return (
-        alt.Chart(data, title=alt.TitleParams(title, subtitle=subtitle, anchor="start"))
-        .mark_line(point=True)
-        .encode(
-            x=layer_x(),
-            y=alt.Y("std:Q", title="standard deviation", scale=alt.Scale(type="log"), axis=alt.Axis(format="~g")),
-            color=alt.Color(
-                "quantity:N",
-                title="gradient",
-                scale=alt.Scale(domain=list(QUANTITY_COLORS), range=list(QUANTITY_COLORS.values())),
-            ),
-            strokeDash=alt.StrokeDash(
-                "source:N",
-                title="source",
-                scale=alt.Scale(domain=list(SOURCE_DASHES), range=list(SOURCE_DASHES.values())),
-            ),
-            detail="source:N",
-            tooltip=[
-                alt.Tooltip("layer:Q", title="layer"),
-                alt.Tooltip("quantity:N", title="gradient"),
-                alt.Tooltip("source:N", title="source"),
-                alt.Tooltip("std:Q", title="std", format=".3~g"),
-            ],
-        )
-        .properties(height=LINE_HEIGHT)
+    data, subtitle = drawable_on_log(
+        frame, "std", "Log axis. Solid: measured; dashed: the mean-field prediction. Layer 1 is next to the input."
+    )
+    tooltip = [alt.Tooltip("layer:Q", title="layer"), alt.Tooltip("quantity:N", title="gradient"),
+               alt.Tooltip("source:N", title="source"), alt.Tooltip("std:Q", title="std", format=".3~g")]
+    return log_lines(
+        data, y="std", y_title="standard deviation", tooltip=tooltip,
+        title=alt.TitleParams(title, subtitle=subtitle, anchor="start"),
+        color=alt.Color("quantity:N", title="gradient",
+                        scale=alt.Scale(domain=list(QUANTITY_COLORS), range=list(QUANTITY_COLORS.values()))),
+        strokeDash=alt.StrokeDash("source:N", title="source",
+                                  scale=alt.Scale(domain=list(SOURCE_DASHES), range=list(SOURCE_DASHES.values()))),
+        detail="source:N",
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .common import LINE_HEIGHT, drawable_on_log, layer_x, positive
+from .common import LINE_HEIGHT, drawable_on_log, log_lines, positive
 
 SOURCE_COLORS = {"measured": "#4c78a8", "mean-field theory": "#f58518", "notes' formula": "#54a24b"}
 SOURCE_DASHES = {"measured": [1, 0], "mean-field theory": [6, 4], "notes' formula": [2, 3]}
@@ -29,22 +29,15 @@ def variance_chart(frame: pd.DataFrame, *, title: str = "Variance of the pre-act
     ``frame`` is long: layer, source (a key of ``SOURCE_COLORS``) and
     variance. On a log axis [n Var(w)]^k is a straight line.
     """
-    data, subtitle = drawable_on_log(frame, "variance", "Log axis. Measured: the variance of s = aW + b over all units and examples, before batch norm.")
-    return (
-        alt.Chart(data, title=alt.TitleParams(title, subtitle=subtitle, anchor="start"))
-        .mark_line(point=True)
-        .encode(
-            x=layer_x(),
-            y=alt.Y("variance:Q", title="Var(s)", scale=alt.Scale(type="log"), axis=alt.Axis(format="~g")),
-            **_source_encodings(list(data["source"].unique())),
-            tooltip=[
-                alt.Tooltip("layer:Q", title="layer"),
-                alt.Tooltip("source:N", title="source"),
-                alt.Tooltip("variance:Q", title="Var(s)", format=".4~g"),
-            ],
-        )
-        .properties(height=LINE_HEIGHT)
+    data, subtitle = drawable_on_log(
+        frame, "variance",
+        "Log axis. Measured: the variance of s = aW + b over all units and examples, before batch norm.",
     )
+    tooltip = [alt.Tooltip("layer:Q", title="layer"), alt.Tooltip("source:N", title="source"),
+               alt.Tooltip("variance:Q", title="Var(s)", format=".4~g")]
+    return log_lines(data, y="variance", y_title="Var(s)", tooltip=tooltip,
+                     title=alt.TitleParams(title, subtitle=subtitle, anchor="start"),
+                     **_source_encodings(list(data["source"].unique())))
 
 
 def ratio_chart(frame: pd.DataFrame, *, title: str = "Measured ÷ predicted") -> alt.LayerChart:
@@ -53,20 +46,10 @@ def ratio_chart(frame: pd.DataFrame, *, title: str = "Measured ÷ predicted") ->
     ``frame``: layer, source (the prediction) and ratio.
     """
     data = positive(frame, "ratio")
-    lines = (
-        alt.Chart(data)
-        .mark_line(point=True)
-        .encode(
-            x=layer_x(),
-            y=alt.Y("ratio:Q", title="measured ÷ predicted", scale=alt.Scale(type="log"), axis=alt.Axis(format="~g")),
-            **_source_encodings(list(data["source"].unique())),
-            tooltip=[
-                alt.Tooltip("layer:Q", title="layer"),
-                alt.Tooltip("source:N", title="prediction"),
-                alt.Tooltip("ratio:Q", title="measured ÷ predicted", format=".3~g"),
-            ],
-        )
-    )
+    tooltip = [alt.Tooltip("layer:Q", title="layer"), alt.Tooltip("source:N", title="prediction"),
+               alt.Tooltip("ratio:Q", title="measured ÷ predicted", format=".3~g")]
+    lines = log_lines(data, y="ratio", y_title="measured ÷ predicted", tooltip=tooltip,
+                      **_source_encodings(list(data["source"].unique())))
     one = (
         alt.Chart(pd.DataFrame({"ratio": [1.0], "meaning": ["measured = predicted"]}))
         .mark_rule(color="gray")

@@ -444,6 +444,13 @@ def _remedy_runs(runs: Runs) -> tuple[SimulationResult, SimulationResult, Simula
     return here, flipped_inputs, flipped_bn
 
 
+def _with_and_without(runs: Runs, remedy: str) -> tuple[SimulationResult, SimulationResult]:
+    """The run with the remedy ("normalize_inputs" or "batch_norm") on, and the one with it off."""
+    here, flipped_inputs, flipped_bn = _remedy_runs(runs)
+    flipped = flipped_inputs if remedy == "normalize_inputs" else flipped_bn
+    return (here, flipped) if getattr(here, remedy) else (flipped, here)
+
+
 def remedies_table(network, runs: Runs) -> pd.DataFrame:
     """One row per run (this setting, inputs switched, batch norm switched): what each remedy changes."""
     column = stopped_column(network.activation)
@@ -468,8 +475,7 @@ def remedies_table(network, runs: Runs) -> pd.DataFrame:
 def input_normalization(network, runs: Runs) -> Message:
     """Raw inputs against normalized ones: E[x²], Var(s) at layer 1, and the saturated share there."""
     column = stopped_column(network.activation)
-    here, flipped, _ = _remedy_runs(runs)
-    normalized, raw = (here, flipped) if here.normalize_inputs else (flipped, here)
+    normalized, raw = _with_and_without(runs, "normalize_inputs")
     effect = (
         f"Here that decides the first layer's saturated share: {percent(raw.layers[column].iloc[0])} raw, "
         f"{percent(normalized.layers[column].iloc[0])} normalized."
@@ -489,8 +495,7 @@ def input_normalization(network, runs: Runs) -> Message:
 def batch_norm_remedy(network, runs: Runs) -> Message:
     """With batch norm against without: the last layer's std, the worst stopped share, dL/ds's change."""
     column = stopped_column(network.activation)
-    here, _, flipped = _remedy_runs(runs)
-    plain, normed = (flipped, here) if here.batch_norm else (here, flipped)
+    normed, plain = _with_and_without(runs, "batch_norm")
     shares = (
         f", the worst layer's {column} share {percent(plain.layers[column].max())} without and "
         f"{percent(normed.layers[column].max())} with it"

@@ -25,6 +25,14 @@ class Message:
             raise ValueError(f"unknown tone {self.tone!r}; allowed: {', '.join(TONES)}")
 
 
+@dataclass(frozen=True)
+class Finding:
+    """What a lesson measured: a sentence with the live numbers, and whether its claim holds in them."""
+
+    text: str
+    holds: bool
+
+
 def number(value: float, digits: int = 3) -> str:
     """A number as the page writes it: ``digits`` significant digits, a dash where there is none.
 

@@ -5,6 +5,7 @@ from functools import lru_cache
 import pytest
 
 from playground import links, plan
+from playground.explain.message import number
 from playground.lessons import LESSON_ORDER, LESSONS, neighbours
 from playground.settings import Network
 from playground.simulation import simulate
@@ -46,7 +47,7 @@ def test_every_lesson_has_a_stable_link(key):
 def test_small_weights_lesson():
     first, last = std(LESSONS["small-weights"].state.network)
     assert last < 1e-5 * first
-    assert f"{first:.3g}" in LESSONS["small-weights"].measure(run).text
+    assert number(first) in LESSONS["small-weights"].measure(run).text
 
 
 def test_he_lesson():
@@ -55,7 +56,7 @@ def test_he_lesson():
     lecun_first, lecun_last = std(net.with_init("lecun_normal"))
     assert 0.5 < he_last / he_first < 2
     assert lecun_last / lecun_first < 0.5
-    assert f"{lecun_last:.3f}" in LESSONS["he"].measure(run).text
+    assert number(lecun_last) in LESSONS["he"].measure(run).text
 
 
 def test_batch_norm_lesson():
