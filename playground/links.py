@@ -118,6 +118,7 @@ FIELDS: tuple[Field, ...] = (
     Field("depth", "network", "depth", _integer(*settings.DEPTH_RANGE)),
     Field("width", "network", "width", _integer(*settings.WIDTH_RANGE)),
     Field("bias", "network", "bias", _real(*settings.BIAS_RANGE)),
+    Field("bias_std", "network", "bias_std", _real(*settings.BIAS_STD_RANGE)),
     Field("samples", "network", "samples", _integer(*settings.SAMPLES_RANGE)),
     Field("seed", "network", "seed", _integer(*settings.SEED_RANGE)),
     Field("normalize", "network", "normalize_inputs", _flag),

@@ -17,6 +17,7 @@ WIDTH_RANGE = (1, 1000)
 SAMPLES_RANGE = (10, 5000)
 SEED_RANGE = (0, 2**31 - 1)
 BIAS_RANGE = (-1.0, 1.0)
+BIAS_STD_RANGE = (0.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Network:
     depth: int = 5
     width: int = 500
     bias: float = 0.0
+    # The spread of the biases: each unit's is drawn N(bias, bias_std^2) (sigma_b of signal propagation).
+    bias_std: float = 0.0
     samples: int = 1000
     seed: int = 0
     normalize_inputs: bool = True
@@ -51,6 +54,7 @@ class Network:
             width=self.width,
             n_samples=self.samples,
             bias=self.bias,
+            bias_std=self.bias_std,
             seed=self.seed,
             init_params=self.params,
             batch_norm=self.batch_norm,

@@ -85,6 +85,8 @@ class SimulationResult:
     underflow_layer: int | None = None
     # The precision every array was computed in: float32 (as frameworks compute) or float64.
     dtype: str = "float32"
+    # The spread of the biases: each unit's is drawn N(bias, bias_std^2) once.
+    bias_std: float = 0.0
 
     @property
     def finite(self) -> bool:
@@ -218,6 +220,7 @@ class _Setting:
     batch_norm: bool
     normalize_inputs: bool
     dtype: str
+    bias_std: float = 0.0
 
     @property
     def underflow(self) -> float:
@@ -225,7 +228,7 @@ class _Setting:
 
 
 def _check(activation, initializer, depth, width, n_samples, bias, seed, init_params, batch_norm,
-           normalize_inputs, dtype) -> _Setting:
+           normalize_inputs, dtype, bias_std=0.0) -> _Setting:
     """The arguments checked and normalized, or ValueError saying which is wrong."""
     spec = act_mod.get(activation)
     depth = _check_positive_int("depth", depth)
@@ -233,10 +236,15 @@ def _check(activation, initializer, depth, width, n_samples, bias, seed, init_pa
     n_samples = _check_positive_int("n_samples", n_samples, minimum=2)
     seed = _check_positive_int("seed", seed, minimum=0)
     params = init_mod.check_params(initializer, width, width, init_params)
-    if isinstance(bias, bool) or not isinstance(bias, (int, float, np.integer, np.floating)) or not math.isfinite(bias):
-        raise ValueError(f"bias must be a finite number, got {bias!r}")
+    for name, value in (("bias", bias), ("bias_std", bias_std)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(
+            value
+        ):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if bias_std < 0:
+        raise ValueError(f"bias_std must be >= 0, got {bias_std!r}")
     return _Setting(spec, init_mod.INITIALIZERS[initializer], depth, width, n_samples, float(bias), seed, params,
-                    bool(batch_norm), bool(normalize_inputs), init_mod.check_dtype(dtype))
+                    bool(batch_norm), bool(normalize_inputs), init_mod.check_dtype(dtype), float(bias_std))
 
 
 class _Draws:
@@ -254,8 +262,10 @@ class _Draws:
 
     def __init__(self, setting: _Setting):
         self.setting = setting
-        data_seq, weight_seq, upstream_seq = np.random.SeedSequence(setting.seed).spawn(3)
+        # A fourth stream for the biases leaves the first three as they were.
+        data_seq, weight_seq, upstream_seq, bias_seq = np.random.SeedSequence(setting.seed).spawn(4)
         self.layer_seqs = weight_seq.spawn(setting.depth)
+        self.bias_seqs = bias_seq.spawn(setting.depth)
         self.threads = parallel.THREADS if setting.init_spec.parallel_draws else 1
         values = setting.depth * setting.width * setting.width
         self.keep = values <= KEPT_WEIGHT_VALUES
@@ -290,6 +300,16 @@ class _Draws:
         key = (seed_key(seq), spec.base, tuple(sorted(base_params.items())), (width, width), s.dtype)
         base = CACHE.get(key, draw) if self.cached else draw()
         return spec.fn(width, width, None, dtype=s.dtype, base=base, **s.params)
+
+    def biases(self, index: int) -> float | np.ndarray:
+        """Layer index + 1's biases: the constant b, or b + bias_std z per unit with z ~ N(0, 1) from its own seed."""
+        s = self.setting
+        if not s.bias_std:
+            return s.bias
+        z = _generator(self.bias_seqs[index]).standard_normal(s.width, dtype=np.dtype(s.dtype))
+        z *= s.bias_std
+        z += s.bias
+        return z
 
     def forward(self):
         """W_1, ..., W_depth in order."""
@@ -342,7 +362,7 @@ def _normalize_batch(s: np.ndarray, n_samples: int) -> np.ndarray:
     return scale
 
 
-def _forward_layer(setting: _Setting, index: int, w: np.ndarray, kept: _Kept, record: _Record) -> bool:
+def _forward_layer(setting: _Setting, index: int, w: np.ndarray, bias, kept: _Kept, record: _Record) -> bool:
     """Layer index + 1: s = a W + b, batch norm, a = phi(s), and its statistics. False once it overflows."""
     # A fresh array per layer, freed as the backward pass goes. One block
     # for all layers ran 13% faster alone, since the allocator reuses it
@@ -350,8 +370,8 @@ def _forward_layer(setting: _Setting, index: int, w: np.ndarray, kept: _Kept, re
     # (load test: peak 984 MB against 631 MB).
     s = kept.outputs[-1] @ w
     del w
-    if setting.bias:
-        s += setting.bias
+    if np.any(bias):
+        s += bias
     pre_mean, pre_std = moments(s)
     if not math.isfinite(pre_std):
         record.overflowed(index)
@@ -474,6 +494,7 @@ def _result(activation: str, initializer: str, setting: _Setting, x_moments: tup
         width=setting.width,
         n_samples=setting.n_samples,
         bias=setting.bias,
+        bias_std=setting.bias_std,
         seed=setting.seed,
         init_params=setting.params,
         batch_norm=setting.batch_norm,
@@ -502,6 +523,7 @@ def simulate(
     batch_norm: bool = False,
     normalize_inputs: bool = True,
     dtype: str = "float32",
+    bias_std: float = 0.0,
     observer: Callable[[str, int, np.ndarray], None] | None = None,
 ) -> SimulationResult:
     """Run the forward and backward pass once and measure every layer.
@@ -517,7 +539,7 @@ def simulate(
     [1, 2, 3]
     """
     setting = _check(activation, initializer, depth, width, n_samples, bias, seed, init_params, batch_norm,
-                     normalize_inputs, dtype)
+                     normalize_inputs, dtype, bias_std)
     draws = _Draws(setting)
     x_moments = moments(draws.x)
     if observer:
@@ -530,7 +552,7 @@ def simulate(
             w = next(weights)
             if observer:
                 observer("weights", index + 1, w)
-            if not _forward_layer(setting, index, w, kept, record):
+            if not _forward_layer(setting, index, w, draws.biases(index), kept, record):
                 break
             del w
         # Binned before the backward pass overwrites the outputs.

@@ -77,3 +77,24 @@ def gain(network: Network) -> str:
 
 
 NOTHING_COMPUTED = Message("error", "No layer could be computed with these settings.")
+
+
+# --- code to take home ---------------------------------------------------------------------
+
+REPRODUCE_INTRO = Message(
+    "caption",
+    "The same experiment as a script, in the notes' style: numpy's own random numbers, not the page's seeded "
+    "streams, so it prints the page's per-layer std to within sampling noise, not digit for digit. Copy a block "
+    "with the icon at its top right.",
+)
+
+
+def framework_heading(code) -> Message:
+    """A framework's block: its name, and whether it draws our distribution or only our variance."""
+    same = "the same distribution" if code.same_distribution else "the same variance, another distribution"
+    return Message("markdown", f"**{code.framework}**: `{code.call}` ({same})")
+
+
+def framework_notes(code) -> list[Message]:
+    """The framework's fan convention and every place where its definition differs from ours."""
+    return [Message("caption", note) for note in code.notes]

@@ -11,7 +11,9 @@ PACKAGE = ROOT / "playground"
 
 
 def modules(folder):
-    return sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
+    """The project's Python files below ``folder``: not a virtual environment's, a cache's or git's."""
+    return sorted(p for p in folder.rglob("*.py")
+                  if not any(part.startswith(".") or part == "__pycache__" for part in p.relative_to(ROOT).parts))
 
 
 def imported(path) -> set[str]:
@@ -26,7 +28,7 @@ def imported(path) -> set[str]:
 
 def test_only_the_frame_and_ui_import_streamlit():
     importers = {p.relative_to(ROOT).as_posix() for p in modules(ROOT) if "streamlit" in imported(p)
-                 and not p.relative_to(ROOT).parts[0] in ("tests", "benchmarks", ".git")}
+                 and p.relative_to(ROOT).parts[0] not in ("tests", "benchmarks")}
     assert "streamlit_app.py" in importers
     assert all(name == "streamlit_app.py" or name.startswith("ui/") for name in importers), importers
 

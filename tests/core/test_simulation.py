@@ -273,3 +273,25 @@ def test_bad_arguments_raise_value_error(kwargs, message):
     args = dict(activation="tanh", initializer="lecun_normal", depth=2, width=8, n_samples=10) | kwargs
     with pytest.raises(ValueError, match=message):
         simulate(**args)
+
+
+def test_random_biases_add_their_variance_at_every_layer():
+    # Linear units, n Var(w) = 1, biases N(b, sigma_b^2) drawn once per unit: the weights multiply
+    # E[a^2] = Var(s) + b^2, so Var(s_1) = Var(x) + sigma_b^2 and Var(s_l) = Var(s_{l-1}) + b^2 + sigma_b^2.
+    runs = [simulate("linear", "lecun_normal", depth=4, width=400, n_samples=400, seed=seed, bias_std=0.5,
+                     bias=0.2, dtype="float64") for seed in range(4)]
+    variance = np.mean([r.layers["pre_std"] ** 2 for r in runs], axis=0)
+    np.testing.assert_allclose(variance, 1.0 + 0.25 + (0.04 + 0.25) * np.arange(4), rtol=0.04)
+    means = np.mean([r.layers["pre_mean"] for r in runs], axis=0)
+    np.testing.assert_allclose(means, 0.2, atol=0.05)
+    again = simulate("linear", "lecun_normal", depth=4, width=400, n_samples=400, seed=0, bias_std=0.5, bias=0.2,
+                     dtype="float64")
+    pd.testing.assert_frame_equal(again.layers, runs[0].layers)
+
+
+def test_no_bias_spread_leaves_every_other_draw_as_it_was():
+    plain = simulate("tanh", "he_normal", depth=3, width=60, n_samples=80, bias=0.1)
+    zero = simulate("tanh", "he_normal", depth=3, width=60, n_samples=80, bias=0.1, bias_std=0.0)
+    spread = simulate("tanh", "he_normal", depth=3, width=60, n_samples=80, bias=0.1, bias_std=0.3)
+    pd.testing.assert_frame_equal(plain.layers, zero.layers)
+    assert plain.input.equals(spread.input) and not plain.layers["pre_std"].equals(spread.layers["pre_std"])

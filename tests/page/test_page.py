@@ -5,7 +5,7 @@ import pytest
 from conftest import assert_shown
 from streamlit.testing.v1 import AppTest
 
-from playground import activations, initializers, links, plan
+from playground import activations, initializers, links, plan, reproduce
 from playground.settings import VIEWS
 from playground.simulation import simulate
 from playground.diagnosis import diagnose
@@ -135,3 +135,14 @@ def test_the_activations_section_shows_what_explain_says(page):
     result = simulate(**network.simulate_kwargs())
     assert_shown(at, [explain.notes_name(network), explain.verdict(diagnose(result.layers), "tanh")])
     assert at.metric[0].value == explain.gain(network) == "1"
+
+
+def test_reproduce_this_shows_the_code_of_the_setting_that_ran(page):
+    at = page({"depth": "20", "width": "1000", "samples": "5000", "activation": "relu", "init": "he_normal"})
+    ran = plan.for_view(Network(activation="relu", depth=20, width=1000, samples=5000).with_init("he_normal"),
+                        "activations").simulated
+    assert ran.samples < 5000  # the budget lowered it: the script must say what ran
+    torch, keras = reproduce.framework_code(ran)
+    # st.code drops a final newline.
+    assert [c.value for c in at.code] == [t.rstrip("\n") for t in (reproduce.numpy_script(ran), torch.code, keras.code)]
+    assert "n_samples = 20, 1000" not in at.code[0].value and f"{ran.samples}" in at.code[0].value

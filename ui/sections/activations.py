@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground import activations, initializers
+from playground import activations, initializers, reproduce
 from playground.charts import layers as layer_charts
 from playground.diagnosis import diagnose
 from playground.explain import activations as explain
 
 from .. import show
+
+
+def reproduce_part(network) -> None:
+    """The experiment on screen as code to take home: numpy, and the initializer in PyTorch and Keras."""
+    with st.expander("Reproduce this: the experiment in numpy, the initializer in PyTorch and Keras"):
+        show.message(explain.REPRODUCE_INTRO)
+        st.code(reproduce.numpy_script(network), language="python")
+        for framework in reproduce.framework_code(network):
+            show.message(explain.framework_heading(framework))
+            st.code(framework.code, language="python")
+            show.messages(explain.framework_notes(framework))
 
 
 def render(ctx) -> None:
@@ -34,6 +45,7 @@ def render(ctx) -> None:
         width="content",
     )
     show.chart(layer_charts.layer_stats_chart(result.layers), width="stretch")
+    reproduce_part(ctx.plan.simulated)
     with st.expander("Per-layer numbers"):
         st.dataframe(result.layers, hide_index=True, width="stretch")
         st.download_button(
