@@ -145,4 +145,4 @@ def test_reproduce_this_shows_the_code_of_the_setting_that_ran(page):
     torch, keras = reproduce.framework_code(ran)
     # st.code drops a final newline.
     assert [c.value for c in at.code] == [t.rstrip("\n") for t in (reproduce.numpy_script(ran), torch.code, keras.code)]
-    assert "n_samples = 20, 1000" not in at.code[0].value and f"{ran.samples}" in at.code[0].value
+    assert f"depth, width, n_samples = 20, 1000, {ran.samples}\n" in at.code[0].value
