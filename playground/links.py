@@ -147,17 +147,8 @@ def _last(values: str | Sequence[str]) -> tuple[str, bool]:
     return (str(values[-1]).strip() if values else ""), len(values) > 1
 
 
-def parse_query(
-    query: Mapping[str, str | Sequence[str]], lessons: Mapping[str, Any] | None = None
-) -> tuple[PageState, list[str]]:
-    """The page state a link asks for, and a note for everything in it that was ignored.
-
-    ``query`` maps names to a value or a list of values (a repeated key);
-    the last value of a repeated key counts. ``lessons`` are the lesson keys
-    a ``lesson=`` parameter may name.
-    """
-    notes: list[str] = []
-    groups: dict[str, dict[str, Any]] = {"network": {}, "training": {}, "symmetry": {}, "": {}}
+def _given(query: Mapping[str, str | Sequence[str]], notes: list[str]) -> dict[str, str]:
+    """The known parameters of ``query`` and their (last) values; a note for the unknown and the repeated."""
     given: dict[str, str] = {}
     for raw_name, values in query.items():
         name = str(raw_name)
@@ -170,7 +161,12 @@ def parse_query(
         if repeated:
             notes.append(f"“{quote(name)}” was given more than once; the last value was used.")
         given[name] = text
+    return given
 
+
+def _fields(given: dict[str, str], notes: list[str]) -> dict[str, dict[str, Any]]:
+    """Every field the link sets, by group (see ``FIELDS``); a note for each value that cannot be used."""
+    groups: dict[str, dict[str, Any]] = {"network": {}, "training": {}, "symmetry": {}, "": {}}
     for f in FIELDS:
         if f.name not in given:
             continue
@@ -178,8 +174,7 @@ def parse_query(
             groups[f.group][f.attr] = f.parse(given[f.name])
         except Invalid as problem:
             notes.append(f"{f.name}=“{quote(given[f.name])}” was ignored ({problem}); the default was used.")
-
-    if "compare" in groups["training"] and "compare" in given:
+    if "compare" in groups["training"]:
         asked = [item.strip() for item in given["compare"].split(",") if item.strip()]
         dropped = [item for item in asked if not init_keys.is_valid(item)]
         if dropped:
@@ -187,8 +182,11 @@ def parse_query(
             notes.append(f"compare: unknown initializers were left out: {shown}.")
         if len(set(asked) - set(dropped)) > MAX_COMPARED:
             notes.append(f"compare: only the first {MAX_COMPARED} initializers are compared.")
+    return groups
 
-    network = replace(Network(), **groups["network"])
+
+def _init_params(network: Network, given: dict[str, str], notes: list[str]) -> Network:
+    """``network`` with the initializer's parameters the link sets, the others at their defaults."""
     init = initializers.get(network.init)
     params = init.defaults()
     for p in init.params:
@@ -209,22 +207,34 @@ def parse_query(
             f"each unit gets {network.width} non-zero weights instead."
         )
         params["nonzero"] = network.width
-    network = replace(network, init_params=tuple(sorted(params.items())))
+    return replace(network, init_params=tuple(sorted(params.items())))
 
+
+def parse_query(
+    query: Mapping[str, str | Sequence[str]], lessons: Mapping[str, Any] | None = None
+) -> tuple[PageState, list[str]]:
+    """The page state a link asks for, and a note for everything in it that was ignored.
+
+    ``query`` maps names to a value or a list of values (a repeated key);
+    the last value of a repeated key counts. ``lessons`` are the lesson keys
+    a ``lesson=`` parameter may name.
+    """
+    notes: list[str] = []
+    given = _given(query, notes)
+    groups = _fields(given, notes)
+    network = _init_params(replace(Network(), **groups["network"]), given, notes)
     lesson = ""
     if "lesson" in given:
         if lessons is not None and given["lesson"] in lessons:
             lesson = given["lesson"]
         else:
             notes.append(f"lesson=“{quote(given['lesson'])}” is not a lesson and was ignored.")
-
     state = PageState(
-        view=groups[""].get("view", PageState().view),
-        present=groups[""].get("present", PageState().present),
         network=network,
         training=replace(Training(), **groups["training"]),
         symmetry=replace(Symmetry(), **groups["symmetry"]),
         lesson=lesson,
+        **groups[""],
     )
     return state, notes
 
