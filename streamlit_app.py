@@ -45,7 +45,7 @@ st.caption(
 if link.present():
     sidebar.lesson_stepper()
 lesson = lessons.LESSONS.get(st.session_state["lesson"])
-finding = (lesson, lesson.measure(compute.run_simulation)) if lesson else None
+finding = (lesson, compute.lesson_finding(lesson.key)) if lesson else None
 show.messages(notes.header(page, result, link.notes(), finding))
 
 # 5. The section: only the open one is computed and sent to the browser.

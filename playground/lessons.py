@@ -13,11 +13,19 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from .explain import lessons as measured
+from .explain import propagation as propagation_lessons
 from .explain.lessons import LESSONS_EQUAL_NETWORK, RELU_DEEP, TANH_DEEP, Runner
 from .explain.message import Finding
-from .settings import PageState, Symmetry
+from .settings import Network, PageState, Symmetry
 
 __all__ = ["Finding", "Lesson", "LESSONS", "LESSON_ORDER", "Runner", "neighbours"]
+
+# The propagation lessons' sidebar: where their findings measure (explain/propagation.py), so that the
+# section's diagram, curves and spectra show the same setting. sigma_w^2 = 200 x 0.0938^2 = 1.76, the critical
+# line of tanh at sigma_b^2 = 0.05; orthogonal gain^2 = 1.05 at sigma_b^2 = 2.01e-5.
+EDGE_NETWORK = Network(activation="tanh", depth=50, width=200, bias_std=0.2236).with_init("normal", std=0.0938)
+ISOMETRY_NETWORK = Network(activation="tanh", depth=100, width=128, bias_std=0.004483).with_init("orthogonal",
+                                                                                                 gain=1.0247)
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,24 @@ LESSONS: dict[str, Lesson] = {
             "Good weights assume inputs of mean 0 and variance 1; raw pixel-like inputs break that at layer 1.",
             measured.normalize_inputs,
             network=replace(TANH_DEEP.with_init("lecun_normal"), normalize_inputs=False),
+        ),
+        _lesson(
+            "edge-of-chaos",
+            "10. The edge of chaos",
+            "Between the ordered phase (all inputs look alike) and the chaotic one (nearby inputs decorrelate) lies "
+            "a line where deep networks keep telling inputs apart (Poole et al. 2016; Schoenholz et al. 2017).",
+            lambda run: propagation_lessons.edge_of_chaos_finding(),
+            view="propagation",
+            network=EDGE_NETWORK,
+        ),
+        _lesson(
+            "dynamical-isometry",
+            "11. Dynamical isometry",
+            "On the critical line, orthogonal weights keep every singular value of the input-output Jacobian near 1 "
+            "even at depth 100; Gaussian weights and ReLU cannot (Pennington, Schoenholz and Ganguli 2017).",
+            lambda run: propagation_lessons.dynamical_isometry_finding(),
+            view="propagation",
+            network=ISOMETRY_NETWORK,
         ),
     )
 }

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from . import activations, datasets, init_keys, initializers, settings, symmetry, training
 from .compare import MAX_COMPARED
-from .settings import VIEWS, Network, PageState, Symmetry, Training
+from .settings import VIEWS, Network, PageState, Propagation, Symmetry, Training
 
 # Streamlit's own parameters, which may appear in any link.
 STREAMLIT_PARAMS = {"embed", "embed_options"}
@@ -105,7 +105,7 @@ class Field:
     """One query parameter: where it lives in the page state and how it is read."""
 
     name: str
-    group: str  # "network", "training", "symmetry" or "" for PageState itself
+    group: str  # "network", "training", "symmetry", "propagation" or "" for PageState itself
     attr: str
     parse: Callable[[str], Any]
 
@@ -131,6 +131,7 @@ FIELDS: tuple[Field, ...] = (
     Field("steps", "training", "steps", _integer(*settings.STEPS_RANGE)),
     Field("w2", "symmetry", "w2", _choice(tuple(symmetry.W2_CASES))),
     Field("eps", "symmetry", "eps", _real(*symmetry.EPS_RANGE)),
+    Field("c0", "propagation", "c0", _real(*settings.C0_RANGE)),
 )
 # The initializers' own parameters, by name (std, limit, value, gain, nonzero).
 INIT_PARAMS: dict[str, initializers.Param] = {
@@ -166,7 +167,7 @@ def _given(query: Mapping[str, str | Sequence[str]], notes: list[str]) -> dict[s
 
 def _fields(given: dict[str, str], notes: list[str]) -> dict[str, dict[str, Any]]:
     """Every field the link sets, by group (see ``FIELDS``); a note for each value that cannot be used."""
-    groups: dict[str, dict[str, Any]] = {"network": {}, "training": {}, "symmetry": {}, "": {}}
+    groups: dict[str, dict[str, Any]] = {"network": {}, "training": {}, "symmetry": {}, "propagation": {}, "": {}}
     for f in FIELDS:
         if f.name not in given:
             continue
@@ -233,6 +234,7 @@ def parse_query(
         network=network,
         training=replace(Training(), **groups["training"]),
         symmetry=replace(Symmetry(), **groups["symmetry"]),
+        propagation=replace(Propagation(), **groups["propagation"]),
         lesson=lesson,
         **groups[""],
     )
@@ -244,9 +246,8 @@ def to_query(state: PageState) -> dict[str, str]:
     query: dict[str, str] = {}
     if state.lesson:
         query["lesson"] = state.lesson
-    objects = {"": state, "network": state.network, "training": state.training, "symmetry": state.symmetry}
     for f in FIELDS:
-        query[f.name] = _format(getattr(objects[f.group], f.attr))
+        query[f.name] = _format(getattr(getattr(state, f.group) if f.group else state, f.attr))
         if f.name == "init":
             for pname, value in state.network.init_params:
                 query[pname] = _format(value)

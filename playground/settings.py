@@ -107,10 +107,21 @@ LR_STEPS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5,
 STEPS_RANGE = (10, 1000)
 STEPS_CHOICES = (10, 20, 50, 100, 200, 300, 500, 1000)
 
+@dataclass(frozen=True)
+class Propagation:
+    """The signal-propagation section: the correlation of the two inputs sent through the network."""
+
+    c0: float = 0.9
+
+
+# The starting correlations the section's slider offers (a link may ask for any in range).
+C0_RANGE = (-1.0, 1.0)
+
 # The page's sections, in order: key -> label.
 VIEWS = {
     "activations": "Activations",
     "gradients": "Gradients & theory",
+    "propagation": "Signal propagation",
     "symmetry": "Symmetry",
     "compare": "Compare & train",
 }
@@ -123,6 +134,7 @@ class PageState:
     network: Network = field(default_factory=Network)
     training: Training = field(default_factory=Training)
     symmetry: Symmetry = field(default_factory=Symmetry)
+    propagation: Propagation = field(default_factory=Propagation)
     # A lesson key from ``lessons.py``, or "" for the user's own setting.
     lesson: str = ""
     # Projector mode: the sidebar collapsed, the lesson stepper in the main area, larger chart labels.

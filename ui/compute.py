@@ -11,7 +11,7 @@ import threading
 
 import streamlit as st
 
-from playground import compare, symmetry, theory, training
+from playground import compare, lessons, propagation, symmetry, theory, training
 from playground.settings import Network, Training
 from playground.simulation import SimulationResult, simulate
 
@@ -92,3 +92,45 @@ def run_training(
     finally:
         if _progress is not None:
             _progress.close()
+
+
+# --- signal propagation --------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def phase_grid(activation: str, bias: float, q0: float):
+    """The phase diagram's cells and its critical line, for one activation and bias constant."""
+    return (propagation.phase_diagram(activation, propagation.PAGE_SIGMA_W2, propagation.PAGE_SIGMA_B2, bias=bias, q0=q0),
+            propagation.critical_line(activation, propagation.PAGE_SIGMA_B2, bias=bias, q0=q0))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def phase_point(activation: str, sigma_w2: float, sigma_b2: float, bias: float, q0: float):
+    return propagation.phase_point(activation, sigma_w2, sigma_b2, bias=bias, q0=q0)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def pair(network: Network, c0: float, q0: float):
+    """Two inputs at correlation c0 through the sidebar's network: measured and predicted per layer."""
+    with compute_slots():
+        return propagation.propagate_pair(
+            network.activation, network.init, depth=network.depth, width=network.width, c0=c0, bias=network.bias,
+            bias_std=network.bias_std, seed=network.seed, init_params=network.params, q0=q0,
+        )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def spectra(activation: str, sigma_w2: float, sigma_b2: float, layers: tuple[int, ...], width: int, bias: float,
+            seed: int, q0: float):
+    """The Jacobian's singular values, Gaussian against orthogonal weights: their histogram, summary and theory."""
+    with compute_slots():
+        spectrum = propagation.spectrum_comparison(activation, sigma_w2, sigma_b2, layers=layers, width=width,
+                                                   bias=bias, seed=seed, q0=q0)
+    theory = propagation.jacobian_theory(activation, sigma_w2, sigma_b2, depth=max(layers), q0=q0, bias=bias)
+    return propagation.singular_value_histogram(spectrum), propagation.spectrum_summary(spectrum), theory
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def lesson_finding(key: str):
+    """The open lesson's finding, measured once per lesson (its networks are the lesson's own)."""
+    return lessons.LESSONS[key].measure(run_simulation)

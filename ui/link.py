@@ -13,9 +13,9 @@ from dataclasses import fields, replace
 import streamlit as st
 
 from playground import init_keys, initializers, lessons, links
-from playground.settings import Network, PageState, Symmetry, Training
+from playground.settings import Network, PageState, Propagation, Symmetry, Training
 
-GROUPS = {"network": Network, "training": Training, "symmetry": Symmetry}
+GROUPS = {"network": Network, "training": Training, "symmetry": Symmetry, "propagation": Propagation}
 
 
 def load_once() -> None:
@@ -73,6 +73,10 @@ def symmetry() -> Symmetry:
     return _group("symmetry")
 
 
+def propagation() -> Propagation:
+    return _group("propagation")
+
+
 def compared_keys() -> tuple[str, ...]:
     """The initializers the comparison's widget holds, one spelling each."""
     return init_keys.canonical_keys([str(key) for key in st.session_state.get("compare", [])])
@@ -86,7 +90,7 @@ def present() -> bool:
 def write(view: str) -> None:
     """Put every control into the address bar, so that the link reproduces this page."""
     state = PageState(view=view, lesson=st.session_state["lesson"], network=network(), training=training(),
-                      symmetry=symmetry(), present=present())
+                      symmetry=symmetry(), propagation=propagation(), present=present())
     query = links.to_query(state)
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)

@@ -33,14 +33,19 @@ def messages(said: Iterable[Message | None]) -> None:
         message(one)
 
 
+def projector(figure: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The chart with larger labels in projector mode, as it is otherwise."""
+    if not st.session_state.get("present"):
+        return figure
+    size = PROJECTOR_FONTS
+    return (
+        figure.configure_axis(labelFontSize=size["label"], titleFontSize=size["title"])
+        .configure_legend(labelFontSize=size["label"], titleFontSize=size["title"])
+        .configure_header(labelFontSize=size["label"], titleFontSize=size["title"])
+        .configure_title(fontSize=size["heading"], subtitleFontSize=size["label"])
+    )
+
+
 def chart(figure: alt.TopLevelMixin, width: str = "stretch") -> None:
     """An Altair chart, its labels larger in projector mode."""
-    if st.session_state.get("present"):
-        size = PROJECTOR_FONTS
-        figure = (
-            figure.configure_axis(labelFontSize=size["label"], titleFontSize=size["title"])
-            .configure_legend(labelFontSize=size["label"], titleFontSize=size["title"])
-            .configure_header(labelFontSize=size["label"], titleFontSize=size["title"])
-            .configure_title(fontSize=size["heading"], subtitleFontSize=size["label"])
-        )
-    st.altair_chart(figure, width=width)
+    st.altair_chart(projector(figure), width=width)

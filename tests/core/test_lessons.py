@@ -22,9 +22,10 @@ def std(network: Network):
     return s.iloc[0], s.iloc[-1]
 
 
-def test_nine_lessons_in_order():
-    assert len(LESSON_ORDER) == 9
-    assert [LESSONS[k].title[:2] for k in LESSON_ORDER] == [f"{i}." for i in range(1, 10)]
+def test_the_lessons_are_numbered_in_teaching_order():
+    assert len(LESSON_ORDER) >= 11
+    assert [LESSONS[k].title.split(".")[0] for k in LESSON_ORDER] == [str(i) for i in range(1, len(LESSON_ORDER) + 1)]
+    assert {"edge-of-chaos", "dynamical-isometry"} <= set(LESSON_ORDER)
     assert neighbours(LESSON_ORDER[0]) == (None, LESSON_ORDER[1])
     assert neighbours(LESSON_ORDER[-1]) == (LESSON_ORDER[-2], None)
 
@@ -69,3 +70,19 @@ def test_a_changed_claim_would_fail():
     # The measure reads the numbers: a runner that returns other numbers breaks the claim.
     other = lambda network: run(network.with_init("lecun_normal"))  # noqa: E731
     assert not LESSONS["small-weights"].measure(other).holds
+
+
+def test_the_propagation_lessons_sit_where_their_findings_measure():
+    from playground import propagation, theory
+    from playground.explain import propagation as measured
+
+    edge = LESSONS["edge-of-chaos"].state.network
+    critical = propagation.critical_sigma_w2(measured.EDGE_ACTIVATION, measured.EDGE_SIGMA_B2)
+    assert theory.weight_gain(edge.init, edge.width, edge.params) == pytest.approx(critical, rel=0.002)
+    assert edge.bias_std**2 == pytest.approx(measured.EDGE_SIGMA_B2, rel=0.001)
+    assert (edge.depth, edge.width) == (measured.EDGE_DEPTH, measured.EDGE_WIDTH)
+    isometry = LESSONS["dynamical-isometry"].state.network
+    assert isometry.init == "orthogonal" and isometry.width == measured.ISOMETRY_WIDTH
+    assert isometry.bias_std**2 == pytest.approx(measured.ISOMETRY_SIGMA_B2, rel=0.001)
+    on_line = propagation.critical_sigma_w2("tanh", measured.ISOMETRY_SIGMA_B2)
+    assert theory.weight_gain(isometry.init, isometry.width, isometry.params) == pytest.approx(on_line, rel=0.002)

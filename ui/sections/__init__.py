@@ -19,12 +19,13 @@ class Context:
     result: SimulationResult | None = None
 
 
-from . import activations, compare, gradients, symmetry  # noqa: E402  (they import Context)
+from . import activations, compare, gradients, propagation, symmetry  # noqa: E402  (they import Context)
 
 # Each section of the page: its key in settings.VIEWS -> the function that draws it.
 SECTIONS: dict[str, Callable[[Context], None]] = {
     "activations": activations.render,
     "gradients": gradients.render,
+    "propagation": propagation.render,
     "symmetry": symmetry.render,
     "compare": compare.render,
 }

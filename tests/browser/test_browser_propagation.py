@@ -1,0 +1,45 @@
+"""The phase diagram in a real browser: a click on a cell moves the sidebar's network there."""
+
+import math
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+from server import ARTIFACTS, launch, streamlit_server, wait_until_done  # noqa: E402
+
+CHART = "[data-testid='stVegaLiteChart']"
+
+
+def query(tab) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlparse(tab.url).query).items()}
+
+
+def test_clicking_a_cell_moves_the_sidebar_to_it():
+    with streamlit_server() as server, playwright_api.sync_playwright() as p:
+        browser = launch(p)
+        tab = browser.new_page(viewport={"width": 1400, "height": 1100})
+        errors = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.goto(f"{server.url}/?view=propagation&depth=4&width=100&init=he_normal")
+        wait_until_done(tab)
+        diagram = tab.locator(CHART).first
+        diagram.scroll_into_view_if_needed()
+        tab.wait_for_timeout(500)  # the canvas draws after the script has finished
+        box = diagram.bounding_box()
+        # Inside the plot (past the title and the y axis, short of the legend and the x axis), at about
+        # 70% of the sigma_w^2 axis and half way up sigma_b^2: the chaotic side, far from He's (2, 0).
+        left, right, top, bottom = box["x"] + 60, box["x"] + box["width"] - 100, box["y"] + 80, box["y"] + box["height"] - 50
+        tab.mouse.click(left + 0.7 * (right - left), top + 0.5 * (bottom - top))
+        tab.wait_for_function("() => location.search.includes('init=normal')", timeout=60_000)
+        wait_until_done(tab)
+        got = query(tab)
+        sigma_w2 = 100 * float(got["std"]) ** 2
+        assert got["init"] == "normal" and 0.25 <= sigma_w2 <= 4.0
+        assert 0.0 < float(got["bias_std"]) ** 2 <= 0.5 + 1e-9
+        assert not math.isclose(sigma_w2, 2.0)  # He's sigma_w^2 = 2 is not where the click was
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / "propagation.png"), full_page=True)
+        browser.close()
+    assert errors == []
