@@ -268,72 +268,91 @@ def mean_field(
     init_params = dict(init_params or {})
     _check_zero_mean(initializer, width, init_params)
     gain = weight_gain(initializer, width, init_params)
-    bias_var = _bias_variance(bias_std)
     if input_second_moment is None:
         in_mean, in_var = input_moments(normalize_inputs)
     else:
         in_mean, in_var = 0.0, float(input_second_moment)
-
-    def phi2(s: Array) -> Array:
-        return spec.fn(s) ** 2
-
-    def dphi2(s: Array) -> Array:
-        return spec.derivative(s) ** 2
-
-    pre = np.empty(depth)
-    second = np.empty(depth)  # E[a_l^2]
-    spread = np.full(depth, math.nan)  # Var(a_l) of one unit over the batch, used with batch norm
-    slope = np.empty(depth)  # E[phi'(s_l)^2], or its batch-norm counterpart
-    shrink = np.ones(depth)  # what batch norm divides delta's variance by
     with np.errstate(over="ignore", invalid="ignore"):
-        incoming_second, incoming_var = in_mean**2 + in_var, in_var
-        for index in range(depth):
-            q = gain * incoming_second + bias_var
-            pre[index] = q
-            if not math.isfinite(q):
-                second[index:] = slope[index:] = math.inf
-                pre[index:] = math.inf
-                break
-            if batch_norm:
-                v = gain * incoming_var
-                r = v / (v + BATCH_NORM_EPS)
-                points, weights = gaussian_nodes(0.0, r)
-                d2 = dphi2(points)
-                values = spec.fn(points)
-                second[index] = weights @ values**2
-                mean_a = weights @ values
-                incoming_var = spread[index] = max(second[index] - mean_a**2, 0.0)
-                slope[index] = weights @ d2
-                projected = 1.0
-                if n_samples:
-                    aligned = (weights @ (d2 * points**2)) / r if r > 0 else 0.0
-                    projected -= (1.0 + (aligned / slope[index] if slope[index] > 0 else 0.0)) / n_samples
-                shrink[index] = (v + BATCH_NORM_EPS) / projected
-            else:
-                points, weights = gaussian_nodes(bias, q)
-                second[index] = weights @ phi2(points)
-                slope[index] = weights @ dphi2(points)
-            incoming_second = second[index]
-
-        delta = np.empty(depth)
-        upstream = 1.0  # Var(dL/dA_L) = Var(G)
-        for index in range(depth - 1, -1, -1):
-            delta[index] = upstream * slope[index] / shrink[index]
-            upstream = gain * delta[index]
-
+        layers = _forward_moments(spec, gain, depth, bias, _bias_variance(bias_std), in_mean, in_var, batch_norm,
+                                  n_samples)
+        delta = _backward_variances(gain, layers)
         grad = None
         if n_samples:
             # dW_l = (1/m) A_{l-1}^T delta_l. Batch norm makes every column of
             # delta_l sum to 0 over the batch, so only A's spread about its
             # batch mean counts: Var(a), not E[a^2].
             if batch_norm:
-                feeding = np.concatenate([[in_var], spread[:-1]])
+                feeding = np.concatenate([[in_var], layers.spread[:-1]])
             else:
-                feeding = np.concatenate([[in_mean**2 + in_var], second[:-1]])
+                feeding = np.concatenate([[in_mean**2 + in_var], layers.second[:-1]])
             grad = feeding * delta / n_samples
     return MeanField(
-        pre_variance=pre, activation_second_moment=second, delta_variance=delta, grad_variance=grad, gain=gain
+        pre_variance=layers.pre, activation_second_moment=layers.second, delta_variance=delta, grad_variance=grad,
+        gain=gain,
     )
+
+
+@dataclass
+class _Layers:
+    """The forward recursion's numbers, per layer (index l - 1 for layer l)."""
+
+    pre: Array  # Var(s_l) about b
+    second: Array  # E[a_l^2]
+    spread: Array  # Var(a_l) of one unit over the batch, used with batch norm
+    slope: Array  # E[phi'(s_l)^2], or its batch-norm counterpart
+    shrink: Array  # what batch norm divides delta's variance by
+
+
+def _batch_norm_layer(spec, gain: float, incoming_var: float, n_samples: int | None) -> tuple[float, float, float, float]:
+    """One layer under batch norm: E[a^2], Var(a), E[phi'^2] and what delta's variance is divided by."""
+    v = gain * incoming_var
+    r = v / (v + BATCH_NORM_EPS)
+    points, weights = gaussian_nodes(0.0, r)
+    d2 = spec.derivative(points) ** 2
+    values = spec.fn(points)
+    second = weights @ values**2
+    spread = max(second - (weights @ values) ** 2, 0.0)
+    slope = weights @ d2
+    projected = 1.0
+    if n_samples:
+        aligned = (weights @ (d2 * points**2)) / r if r > 0 else 0.0
+        projected -= (1.0 + (aligned / slope if slope > 0 else 0.0)) / n_samples
+    return second, spread, slope, (v + BATCH_NORM_EPS) / projected
+
+
+def _forward_moments(spec, gain: float, depth: int, bias: float, bias_var: float, in_mean: float, in_var: float,
+                     batch_norm: bool, n_samples: int | None) -> _Layers:
+    """q_l = n Var(w) E[a_{l-1}^2] + sigma_b^2, with E[a_l^2] and E[phi'(s_l)^2] by quadrature, layer by layer."""
+    layers = _Layers(np.empty(depth), np.empty(depth), np.full(depth, math.nan), np.empty(depth), np.ones(depth))
+    incoming_second, incoming_var = in_mean**2 + in_var, in_var
+    for index in range(depth):
+        q = gain * incoming_second + bias_var
+        layers.pre[index] = q
+        if not math.isfinite(q):
+            layers.second[index:] = layers.slope[index:] = math.inf
+            layers.pre[index:] = math.inf
+            break
+        if batch_norm:
+            (layers.second[index], layers.spread[index], layers.slope[index],
+             layers.shrink[index]) = _batch_norm_layer(spec, gain, incoming_var, n_samples)
+            incoming_var = layers.spread[index]
+        else:
+            points, weights = gaussian_nodes(bias, q)
+            layers.second[index] = weights @ spec.fn(points) ** 2
+            layers.slope[index] = weights @ spec.derivative(points) ** 2
+        incoming_second = layers.second[index]
+    return layers
+
+
+def _backward_variances(gain: float, layers: _Layers) -> Array:
+    """Var(delta_l) from the read-out back: Var(delta_L) = E[phi'^2], then n Var(w) E[phi'^2] per layer."""
+    depth = len(layers.pre)
+    delta = np.empty(depth)
+    upstream = 1.0  # Var(dL/dA_L) = Var(G)
+    for index in range(depth - 1, -1, -1):
+        delta[index] = upstream * layers.slope[index] / layers.shrink[index]
+        upstream = gain * delta[index]
+    return delta
 
 
 def predicted_variance(
