@@ -1,0 +1,134 @@
+"""The length map's fixed point q*: the limit of q_l from q_1, for many (sigma_w2, sigma_b2) at once."""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+
+from .. import activations as act_mod
+from ..theory import NOTES_FACTOR
+from .gaussian import _HOMOGENEOUS, moments
+
+Array = np.ndarray
+
+
+# The length map's table: 16 points a decade (cubic interpolation within 1e-6
+# of the quadrature, one Newton step from 1e-12), every 4th of them brackets q*.
+_TABLE_Q = np.geomspace(1e-16, 1e16, 32 * 16 + 1)
+_BRACKET_STEP = 4
+
+
+@lru_cache(maxsize=16)
+def _length_table(activation: str, bias: float) -> tuple[Array, Array, Array]:
+    """ln q, V(q) and dV/dln q on ``_TABLE_Q``: the cubic interpolant that brackets q*."""
+    m = moments(activation, bias, _TABLE_Q)
+    return np.log(_TABLE_Q), m.second, np.sqrt(_TABLE_Q) * m.stein
+
+
+def _interpolated_second(activation: str, bias: float, q: Array) -> Array:
+    """V(q) by cubic Hermite interpolation in ln q (V(0) = phi(b)^2 below the table)."""
+    t, v, dv = _length_table(activation, bias)
+    tq = np.log(np.clip(q, _TABLE_Q[0], _TABLE_Q[-1]))
+    j = np.clip(np.searchsorted(t, tq) - 1, 0, len(t) - 2)
+    h = t[j + 1] - t[j]
+    x = (tq - t[j]) / h
+    value = ((2 * x**3 - 3 * x**2 + 1) * v[j] + (x**3 - 2 * x**2 + x) * h * dv[j]
+             + (-2 * x**3 + 3 * x**2) * v[j + 1] + (x**3 - x**2) * h * dv[j + 1])
+    at_zero = float(act_mod.get(activation).fn(np.array([bias]))[0] ** 2)
+    below = q < _TABLE_Q[0]
+    # Below 1e-16 V is V(0) plus a linear term to float64 precision.
+    return np.where(below, at_zero + (v[0] - at_zero) * q / _TABLE_Q[0], value)
+
+
+def _bracket(activation: str, bias: float, w2: Array, b2: Array, q1: Array) -> tuple[Array, Array, Array]:
+    """Per row, [lo, hi] holding the fixed point the iteration from q1 reaches, and whether lo is it.
+
+    h(q) = sigma_w^2 V(q) + sigma_b^2 - q. Where h(q1) > 0 the map raises q
+    to the first root above q1 (hi = inf: none, q grows forever); where
+    h(q1) < 0 it lowers q to the last root below, which exists since
+    h(0) >= 0 (it is 0 itself, the signal dies, if h(0) = 0 and no table
+    point below q1 has h >= 0).
+    """
+    _, v, _ = _length_table(activation, bias)
+    table, v = _TABLE_Q[::_BRACKET_STEP], v[::_BRACKET_STEP]
+    last = len(table) - 1
+    h_table = w2[:, None] * v[None, :] + b2[:, None] - table[None, :]
+    h1 = w2 * _interpolated_second(activation, bias, q1) + b2 - q1
+    up, exact = h1 > 0, h1 == 0
+
+    crossing_up = (table > q1[:, None]) & (h_table <= 0)
+    first = np.argmax(crossing_up, axis=1)
+    lo_up = np.maximum(q1, np.where(first > 0, table[np.maximum(first - 1, 0)], 0.0))
+    hi_up = np.where(crossing_up.any(axis=1), table[first], math.inf)
+
+    crossing_down = (table < q1[:, None]) & (h_table >= 0)
+    below = crossing_down.any(axis=1)
+    top = last - np.argmax(crossing_down[:, ::-1], axis=1)
+    lo_down = np.where(below, table[top], 0.0)
+    hi_down = np.minimum(q1, np.where(below, table[np.minimum(top + 1, last)], table[0]))
+    at_zero = w2 * float(act_mod.get(activation).fn(np.array([bias]))[0] ** 2) + b2
+    dies = ~up & ~exact & ~below & (at_zero == 0)
+
+    lo = np.where(exact, q1, np.where(up, lo_up, np.where(dies, 0.0, lo_down)))
+    hi = np.where(exact, q1, np.where(up, hi_up, np.where(dies, 0.0, hi_down)))
+    return lo, hi, exact | dies
+
+
+def _bisect_interpolant(activation, bias, w2, b2, lo, hi, steps: int = 56) -> Array:
+    """The root of the interpolated h in [lo, hi] (h(lo) >= 0 >= h(hi)), by bisection: cheap, robust."""
+    lo, hi = lo.copy(), hi.copy()
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        positive = w2 * _interpolated_second(activation, bias, mid) + b2 - mid > 0
+        lo, hi = np.where(positive, mid, lo), np.where(positive, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+def _homogeneous_fixed_points(activation: str, w2: Array, b2: Array, q1: Array) -> Array:
+    """q* for phi(a s) = a phi(s) at b = 0, where V(q) = g q: closed forms.
+
+    sigma_w^2 g < 1: q* = sigma_b^2 / (1 - sigma_w^2 g) (0 at sigma_b = 0); = 1
+    with sigma_b = 0: every q is fixed, q* = q1; otherwise q grows forever.
+    """
+    growth = w2 * NOTES_FACTOR[activation]
+    critical = np.abs(growth - 1.0) <= 1e-12
+    with np.errstate(divide="ignore", invalid="ignore"):
+        below = b2 / (1.0 - growth)
+    q = np.where(growth < 1.0, below, math.inf)
+    return np.where(critical & (b2 == 0), q1, np.where(critical, math.inf, q))
+
+
+def fixed_points(activation: str, sigma_w2, sigma_b2, *, bias: float = 0.0, q0: float = 1.0) -> Array:
+    """q* for every (sigma_w2, sigma_b2) pair of two arrays: the limit of the length map from q_1.
+
+    Bracketed on a table of V, refined on its interpolant, then one Newton
+    step on the exact h (kept inside the bracket).
+    """
+    act_mod.get(activation)
+    w2, b2 = (np.asarray(v, dtype=float).ravel() for v in np.broadcast_arrays(sigma_w2, sigma_b2))
+    _check_map_arguments(w2, b2, q0)
+    q1 = w2 * q0 + b2
+    if activation in _HOMOGENEOUS and bias == 0.0:
+        return _homogeneous_fixed_points(activation, w2, b2, q1)
+    lo, hi, settled = _bracket(activation, bias, w2, b2, q1)
+    finite = np.isfinite(hi) & ~settled
+    guess = np.where(settled, lo, hi)
+    guess[finite] = _bisect_interpolant(activation, bias, w2[finite], b2[finite], lo[finite], hi[finite])
+    polish = finite & (guess > 0)
+    if polish.any():
+        m = moments(activation, bias, guess[polish])
+        h = w2[polish] * m.second + b2[polish] - guess[polish]
+        dh = w2[polish] * m.stein / np.sqrt(guess[polish]) - 1.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(dh != 0, -h / dh, 0.0)
+        guess[polish] = np.clip(guess[polish] + np.nan_to_num(step), lo[polish], hi[polish])
+    return guess
+
+
+def _check_map_arguments(w2: Array, b2: Array, q0: float) -> None:
+    if not (np.isfinite(w2).all() and np.isfinite(b2).all()) or (w2 < 0).any() or (b2 < 0).any():
+        raise ValueError("sigma_w2 and sigma_b2 must be finite and >= 0")
+    if not (math.isfinite(q0) and q0 >= 0):
+        raise ValueError(f"q0 (the inputs' E[x^2]) must be finite and >= 0, got {q0!r}")
