@@ -472,3 +472,10 @@ def test_spectrum_summary_and_histogram():
     assert histogram["bin_start"].min() == pytest.approx(6.0 * 1e-10)  # 10 decades under the largest
     # the zeros and 1e-14 are counted in the first bin
     assert histogram[histogram["weights"] == "orthogonal"]["count"].iloc[0] == 2
+
+
+@pytest.mark.parametrize("sigma_w2", [1.0, 2.0, 3.0])
+def test_chi1_is_relus_closed_form_and_the_phase_points(sigma_w2):
+    # ReLU at sigma_b = 0: E[relu'(s)^2] = 1/2 whatever q, so chi_1 = sigma_w^2 / 2.
+    assert prop.chi1("relu", sigma_w2, 0.0) == pytest.approx(sigma_w2 / 2, rel=1e-12)
+    assert prop.chi1("tanh", sigma_w2, 0.05) == prop.phase_point("tanh", sigma_w2, 0.05).chi1
