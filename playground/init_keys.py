@@ -1,9 +1,10 @@
 """Compared-initializer keys: one spelling of "an initializer with these parameters".
 
 A key is an initializer of the registry (``"he_normal"``) with its default
-parameters, or ``"normal:<std>"`` for a fixed standard deviation
+parameters, ``"normal:<std>"`` for a fixed standard deviation
 (``"normal:0.01"``, the notes' small weights; ``"normal:1"``, their large
-ones). The comparison, the training and the link all read keys through
+ones), or ``"uniform:<limit>"`` for U(-limit, limit) (``"uniform:0.125"``:
+the standard U(±1/√n) of Glorot and Bengio's comparison at n = 64). The comparison, the training and the link all read keys through
 ``parse_key``.
 """
 
@@ -13,6 +14,10 @@ import math
 from typing import Sequence
 
 from . import initializers
+
+
+# The initializers a key may give one parameter after ':', and which.
+KEYED_PARAMS = {"normal": initializers.STD, "uniform": initializers.LIMIT}
 
 
 def parse_key(key: str) -> tuple[str, dict[str, float]]:
@@ -29,16 +34,16 @@ def parse_key(key: str) -> tuple[str, dict[str, float]]:
     initializers.get(name)  # ValueError naming the allowed keys
     if not colon:
         return name, {}
-    if name != "normal":
-        raise ValueError(f"only normal takes a std after ':', got {key!r}")
+    if name not in KEYED_PARAMS:
+        raise ValueError(f"only {' and '.join(KEYED_PARAMS)} take a number after ':', got {key!r}")
+    spec = KEYED_PARAMS[name]
     try:
-        std = float(value)
+        number = float(value)
     except ValueError:
         raise ValueError(f"{key!r}: {value!r} is not a number") from None
-    spec = initializers.STD
-    if not (math.isfinite(std) and spec.low <= std <= spec.high):
-        raise ValueError(f"{key!r}: std must be between {spec.low:g} and {spec.high:g}")
-    return name, {"std": std}
+    if not (math.isfinite(number) and spec.low <= number <= spec.high):
+        raise ValueError(f"{key!r}: {spec.name} must be between {spec.low:g} and {spec.high:g}")
+    return name, {spec.name: number}
 
 
 def canonical_key(key: str) -> str:
@@ -47,8 +52,9 @@ def canonical_key(key: str) -> str:
     ValueError as ``parse_key``.
     """
     name, params = parse_key(key)
-    if name == "normal":
-        return f"normal:{params.get('std', initializers.STD.default):g}"
+    if name in KEYED_PARAMS:
+        spec = KEYED_PARAMS[name]
+        return f"{name}:{params.get(spec.name, spec.default):g}"
     return name
 
 
@@ -69,9 +75,9 @@ def key_label(key: str) -> str:
         name, params = parse_key(key)
     except ValueError:
         return str(key)
-    if name == "normal":
-        std = params.get("std", initializers.STD.default)
-        return f"normal, std {std:g}"
+    if name in KEYED_PARAMS:
+        spec = KEYED_PARAMS[name]
+        return f"{name}, {spec.name} {params.get(spec.name, spec.default):g}"
     return initializers.INITIALIZERS[name].label
 
 

@@ -14,9 +14,11 @@ from typing import Callable
 
 from .explain import lessons as measured
 from .explain import propagation as propagation_lessons
+from .explain import training as training_lessons
 from .explain.lessons import LESSONS_EQUAL_NETWORK, RELU_DEEP, TANH_DEEP, Runner
 from .explain.message import Finding
-from .settings import Network, PageState, Symmetry
+from .init_keys import parse_key
+from .settings import Network, PageState, Symmetry, Training
 
 __all__ = ["Finding", "Lesson", "LESSONS", "LESSON_ORDER", "Runner", "neighbours"]
 
@@ -34,11 +36,28 @@ class Lesson:
     title: str
     takeaway: str
     state: PageState
-    measure: Callable[[Runner], Finding] = field(compare=False)
+    # Measures the claim: given a simulation runner (``Runner``), or a trainer (``training.train``'s
+    # signature) where ``trains``.
+    measure: Callable[[Callable], Finding] = field(compare=False)
+    trains: bool = False
 
 
 def _lesson(key, title, takeaway, measure, view="activations", network=TANH_DEEP, **state) -> Lesson:
     return Lesson(key, title, takeaway, PageState(view=view, network=network, lesson=key, **state), measure)
+
+
+def _training_lesson(key: str, title: str, takeaway: str) -> Lesson:
+    """A lesson of the training panel: its settings are the finding's own (explain/training.py), and the
+    sidebar's network is the trained one under its first initializer, so the comparison above shows it too."""
+    settings, measure = training_lessons.TRAINING_LESSONS[key]
+    trained = Training(compare=settings.keys, dataset=settings.dataset, activation=settings.activation,
+                       depth=settings.depth, width=settings.width, optimizer=settings.optimizer, lr=settings.lr,
+                       steps=settings.steps, batch_size=settings.batch_size)
+    name, params = parse_key(settings.keys[0])
+    network = Network(activation=settings.activation, depth=settings.depth, width=settings.width,
+                      seed=settings.seed).with_init(name, **params)
+    state = PageState(view="compare", network=network, training=trained, lesson=key)
+    return Lesson(key, title, takeaway, state, measure, trains=True)
 
 
 LESSONS: dict[str, Lesson] = {
@@ -126,6 +145,24 @@ LESSONS: dict[str, Lesson] = {
             lambda run: propagation_lessons.dynamical_isometry_finding(),
             view="propagation",
             network=ISOMETRY_NETWORK,
+        ),
+        _training_lesson(
+            "he-2015",
+            "12. Deep ReLU networks train from He's init, not LeCun's (He et al. 2015)",
+            "30 ReLU layers on handwritten digits: with Var(w) = 1/n the signal halves at every layer and the "
+            "network never leaves the loss of chance; 2/n trains.",
+        ),
+        _training_lesson(
+            "glorot-2010",
+            "13. Sigmoid networks stall from the standard init (Glorot and Bengio 2010)",
+            "From U(±1/√n) the top sigmoid layer sinks towards 0 and the loss plateaus; the normalized init "
+            "leaves the plateau far sooner.",
+        ),
+        _training_lesson(
+            "saxe-2013",
+            "14. Orthogonal weights train deep linear networks as fast as shallow ones (Saxe et al. 2013)",
+            "With the learning rate scaled as 1/depth, orthogonal init learns in about the same number of steps "
+            "at depth 5, 20 and 50; scaled Gaussian init slows down with depth.",
         ),
     )
 }

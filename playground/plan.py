@@ -22,10 +22,9 @@ import math
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Sequence
 
-from . import training as trainer
-from .datasets import DEFAULT_POINTS
 from .settings import DEPTH_RANGE, SAMPLES_RANGE, WIDTH_RANGE, Network, Training
 from .simulation import KEPT_WEIGHT_VALUES
+from .training_budget import TrainingFit, fit_training
 
 # Multiply-adds of one forward pass: about 1 s for simulate on a 2-core machine.
 WORK_BUDGET = 1.5e10
@@ -143,16 +142,6 @@ class ComparisonPlan:
 
 
 @dataclass(frozen=True)
-class TrainingPlan:
-    """The trained networks' size and the number of points, fitted to the training budget."""
-
-    depth: int
-    width: int
-    points: int
-    lowered: tuple[Lowered, ...] = ()
-
-
-@dataclass(frozen=True)
 class Plan:
     """What one view of the page runs, and what the budget lowered to fit it."""
 
@@ -168,7 +157,7 @@ class Plan:
     # Whether those runs were left out because drawing their weights would exceed the budget.
     variants_skipped: bool = False
     comparison: ComparisonPlan | None = None
-    training: TrainingPlan | None = None
+    training: TrainingFit | None = None
     propagation: "PropagationPlan | None" = None
 
     def lowered_by(self, what: str) -> Lowered | None:
@@ -234,14 +223,11 @@ def comparison(network: Network, keys: Sequence[str]) -> ComparisonPlan:
                                                   ("samples", network.samples, samples)))
 
 
-def training(network: Network, keys: Sequence[str], trained: Training) -> TrainingPlan:
-    """The trained networks' depth and width (the trainer's caps) and points (its work budget)."""
-    depth = min(network.depth, trainer.MAX_DEPTH)
-    width = min(network.width, trainer.MAX_WIDTH)
-    points = trainer.affordable_points(len(keys), depth, int(trained.steps))
-    lowered = _lowered(("width", network.width, width), ("depth", network.depth, depth),
-                       ("points", DEFAULT_POINTS, points))
-    return TrainingPlan(depth, width, points, lowered)
+def training(keys: Sequence[str], trained: Training) -> TrainingFit:
+    """The training panel's networks fitted to the trainer's limits and its time budget (``fit_training``)."""
+    return fit_training(len(keys), dataset=trained.dataset, depth=trained.depth, width=trained.width,
+                        steps=trained.steps, optimizer=trained.optimizer,
+                        batch_size=trained.batch_size if trained.optimizer != "gd" else None)
 
 
 def for_view(
@@ -264,7 +250,7 @@ def for_view(
         if not keys:
             return Plan(view, network, lowered=lowered)
         return Plan(view, network, lowered=lowered, comparison=comparison(network, keys),
-                    training=training(network, keys, trained or Training()))
+                    training=training(keys, trained or Training()))
     samples = affordable_samples(network.depth, network.width, network.samples, batch_norm=network.batch_norm)
     simulated = replace(network, samples=samples)
     lowered += _lowered(("samples", network.samples, samples))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from . import initializers
+from . import initializers, training_budget
 
 # Ranges the sidebar offers and a link may ask for.
 DEPTH_RANGE = (1, 100)
@@ -82,14 +82,25 @@ DEFAULT_COMPARED = (
 
 @dataclass(frozen=True)
 class Training:
-    """The comparison section: which initializers, and how the toy network is trained."""
+    """The comparison section: which initializers, and the network trained from each, and how.
+
+    The defaults show the initializers apart, measured over seeds 0-4: on the
+    digits a 10-layer ReLU network trains from He's init to a loss of 0.005-0.016
+    (93-95% held out), from LeCun's to 0.38-0.48, stays at ln 10 from zeros and
+    std 0.01, and diverges at once from std 1.
+    """
 
     # Initializer keys, "normal:<std>" for a fixed std.
     compare: tuple[str, ...] = DEFAULT_COMPARED
-    dataset: str = "circles"
-    optimizer: str = "gd"
-    lr: float = 0.1
+    dataset: str = "digits"
+    activation: str = "relu"
+    depth: int = 10
+    width: int = 64
+    optimizer: str = "sgd"
+    lr: float = 0.05
     steps: int = 300
+    # Points per minibatch step (SGD, and Adam if set); gradient descent takes the whole training split.
+    batch_size: int = 64
 
 
 @dataclass(frozen=True)
@@ -101,11 +112,15 @@ class Symmetry:
     eps: float = 1e-8
 
 
-# The training controls: learning rates and step counts offered (a link may ask for any in range).
+# The training controls: what they offer (a link may ask for any value in range).
 LR_RANGE = (1e-4, 1.0)
 LR_STEPS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
-STEPS_RANGE = (10, 1000)
-STEPS_CHOICES = (10, 20, 50, 100, 200, 300, 500, 1000)
+STEPS_RANGE = (10, training_budget.MAX_STEPS)
+STEPS_CHOICES = (10, 20, 50, 100, 200, 300, 500, 800, 1000, 1500, 2000)
+TRAIN_DEPTH_RANGE = (1, training_budget.MAX_DEPTH)
+TRAIN_WIDTH_RANGE = (2, training_budget.MAX_WIDTH)
+BATCH_RANGE = (1, 2000)  # a batch larger than the training split is the whole split
+BATCH_CHOICES = (16, 32, 64, 128, 256)
 
 @dataclass(frozen=True)
 class Propagation:

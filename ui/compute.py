@@ -7,12 +7,13 @@ histograms, never raw activations.
 
 from __future__ import annotations
 
+import inspect
 import threading
 
 import streamlit as st
 
-from playground import compare, lessons, propagation, symmetry, theory, training
-from playground.settings import Network, Training
+from playground import compare, datasets, lessons, propagation, symmetry, theory, training
+from playground.settings import Network
 from playground.simulation import SimulationResult, simulate
 
 
@@ -77,21 +78,30 @@ class TrainingProgress:
             self.bar.empty()
 
 
+def _training_arguments(keys, kwargs: dict) -> tuple:
+    """``training.train``'s arguments with every default filled in: one cache key per run, however it was asked."""
+    bound = inspect.signature(training.train).bind(tuple(keys), **kwargs)
+    bound.apply_defaults()
+    bound.arguments.pop("progress", None)
+    if not datasets.get(bound.arguments["dataset"]).sized:
+        # The digits are all 1797 images whatever n_points asks: one key for every way of asking.
+        bound.arguments["n_points"] = inspect.signature(training.train).parameters["n_points"].default
+    return tuple(sorted((name, tuple(v) if isinstance(v, list) else v) for name, v in bound.arguments.items()))
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
-def run_training(
-    trained: Training, activation: str, depth: int, width: int, bias: float, seed: int, points: int,
-    _progress: TrainingProgress | None = None,
-) -> training.TrainingResult:
+def _train(arguments: tuple, _progress: TrainingProgress | None = None) -> training.TrainingResult:
     try:
         with compute_slots():
-            return training.train(
-                trained.compare, dataset=trained.dataset, activation=activation, depth=depth, width=width,
-                bias=bias, optimizer=trained.optimizer, lr=trained.lr, steps=trained.steps, n_points=points,
-                seed=seed, progress=_progress,
-            )
+            return training.train(**dict(arguments), progress=_progress)
     finally:
         if _progress is not None:
             _progress.close()
+
+
+def train(keys, *, progress: TrainingProgress | None = None, **kwargs) -> training.TrainingResult:
+    """``training.train``, cached: the training panel and the training lessons share its runs."""
+    return _train(_training_arguments(keys, kwargs), _progress=progress)
 
 
 # --- signal propagation --------------------------------------------------------------------------------
@@ -132,5 +142,10 @@ def spectra(activation: str, sigma_w2: float, sigma_b2: float, layers: tuple[int
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def lesson_finding(key: str):
-    """The open lesson's finding, measured once per lesson (its networks are the lesson's own)."""
-    return lessons.LESSONS[key].measure(run_simulation)
+    """The open lesson's finding, measured once per lesson (its networks are the lesson's own).
+
+    Its simulations and trainings go through the page's own caches, so the
+    section below shows the same runs without computing them again.
+    """
+    lesson = lessons.LESSONS[key]
+    return lesson.measure(train if lesson.trains else run_simulation)

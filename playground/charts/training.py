@@ -1,9 +1,14 @@
-"""Charts of the training run: overlaid loss curves and one decision-boundary heatmap per initializer."""
+"""Charts of the training run: loss and accuracy on training and held-out points, gradients by layer and step,
+the last hidden layer's activations, and one decision map per initializer for the 2-D sets.
+
+Frames in, Altair charts out. The data travel packed (``compare.packed``):
+one row per curve or per heat-map row, which keeps the page's specs small.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import altair as alt
 import numpy as np
@@ -12,7 +17,7 @@ import pandas as pd
 from .common import spans_decades
 from .compare import LINES_HEIGHT, init_color, packed, unpack
 
-# Loss curves are drawn through at most this many steps per initializer.
+# Curves are drawn through at most this many steps per initializer (the trainer records at most 51).
 CURVE_POINTS = 100
 # Losses are drawn within these: below, a log axis would spend decades on rounding noise;
 # above, an exploding start (1e5 and more) would flatten every other curve.
@@ -25,35 +30,48 @@ BOUNDARY_COLUMNS = 4
 # Class 0 and class 1, as the ends of the heatmap's color scheme.
 CLASS_COLORS = ("#4c78a8", "#f58518")
 SCHEME = "blueorange"
+# The gradient heat map: at most this many step columns and layer rows per initializer.
+HEAT_STEPS = 25
+HEAT_LAYERS = 25
+HEAT_PANEL = (180, 140)
+HEAT_COLUMNS = 4
+SPLIT_DASH = {"training": [1, 0], "held out": [5, 3]}
 
 
 def curve_steps(last: int, most: int = CURVE_POINTS) -> np.ndarray:
-    """At most ``most`` steps from 0 to ``last``, evenly spaced, both ends included."""
+    """At most ``most`` row positions from 0 to ``last``, evenly spaced, both ends included."""
     return np.unique(np.round(np.linspace(0, last, min(most, last + 1))).astype(int))
 
 
-def loss_curves(history: pd.DataFrame, labels: Sequence[str], diverged: dict[str, int] | None = None) -> alt.LayerChart:
-    """The training loss of every network against the step, overlaid, with ln 2 marked.
+def _chance_words(chance: float) -> str:
+    classes = round(math.exp(chance))
+    return f"ln {classes} ≈ {chance:.3f}, the loss of a network that answers 1/{classes} for every class"
 
-    ``history`` has columns label, step and loss (finite values only), all
-    steps; each curve is drawn through at most CURVE_POINTS of them.
-    ``diverged`` maps a label to the step at which its network diverged:
-    its curve ends there with a cross. Losses are drawn within
-    [LOSS_FLOOR, LOSS_CEILING]; tooltips give the true value.
-    """
-    diverged = diverged or {}
+
+def _curves(history: pd.DataFrame, labels: Sequence[str], columns: dict[str, str]) -> pd.DataFrame:
+    """Long frame (label, split, s, v) of the history's ``columns`` (column -> split name), thinned per curve."""
     frames = []
     for label in labels:
         curve = history[history["label"] == label]
-        if not curve.empty:
-            chosen = curve.iloc[curve_steps(len(curve) - 1)]
-            steps, losses = chosen["step"].to_numpy(), chosen["loss"].to_numpy()
-            frames.append(pd.DataFrame({"label": label, "s": steps, "l": losses}))
-    data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"label": [], "s": [], "l": []})
-    loss = data["l"].to_numpy(dtype=float)
-    drawn = np.clip(loss, LOSS_FLOOR, LOSS_CEILING)
-    log_axis = spans_decades(np.append(drawn, CHANCE_LOSS))
-    subtitle = [f"Dashed: ln 2 ≈ {CHANCE_LOSS:.3f}, the loss of a network that answers ½ for every point."]
+        if curve.empty:
+            continue
+        chosen = curve.iloc[curve_steps(len(curve) - 1)]
+        for column, split in columns.items():
+            frames.append(pd.DataFrame({"label": label, "split": split, "s": chosen["step"].to_numpy(),
+                                        "v": chosen[column].to_numpy(dtype=float)}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["label", "split", "s", "v"])
+
+
+def _loss_axis(values: np.ndarray, chance: float) -> tuple[alt.Y, bool]:
+    drawn = np.clip(values[np.isfinite(values)], LOSS_FLOOR, LOSS_CEILING)
+    log_axis = spans_decades(np.append(drawn, chance))
+    y = alt.Y("y:Q", title="loss (cross-entropy)", scale=alt.Scale(type="log") if log_axis else alt.Scale(zero=True),
+              axis=alt.Axis(format="~g"))
+    return y, log_axis
+
+
+def _loss_subtitle(loss: np.ndarray, chance: float, log_axis: bool, diverged: dict) -> list[str]:
+    subtitle = [f"Dashed grey: {_chance_words(chance)}."]
     if log_axis:
         subtitle.append("Log axis.")
     if (loss < LOSS_FLOOR).any() or (loss > LOSS_CEILING).any():
@@ -62,92 +80,283 @@ def loss_curves(history: pd.DataFrame, labels: Sequence[str], diverged: dict[str
         )
     if diverged:
         subtitle.append("×: the network diverged there (its loss or gradients stopped being finite numbers).")
-    y = alt.Y(
-        "y:Q",
-        title="loss (cross-entropy)",
-        scale=alt.Scale(type="log") if log_axis else alt.Scale(zero=True),
-        axis=alt.Axis(format="~g"),
+    return subtitle
+
+
+def _loss_layers(data: pd.DataFrame, labels: Sequence[str], diverged: dict, chance: float, dashed: bool) -> list:
+    loss = data["v"].to_numpy(dtype=float)
+    y, _ = _loss_axis(loss, chance)
+    encode = dict(
+        x=alt.X("s:Q", title="step"),
+        y=y,
+        color=init_color(labels),
+        tooltip=[
+            alt.Tooltip("label:N", title="initializer"),
+            alt.Tooltip("split:N", title="points"),
+            alt.Tooltip("s:Q", title="step"),
+            alt.Tooltip("v:Q", title="loss", format=".3~g"),
+        ],
     )
+    if dashed:
+        encode["strokeDash"] = _split_dash()
     lines = (
-        unpack(alt.Chart(packed(data, ["label"], {"s": "d", "l": ".3g"})), ["s", "l"], ["label"])
-        .transform_calculate(y=f"clamp(datum.l, {LOSS_FLOOR}, {LOSS_CEILING})")
+        unpack(alt.Chart(packed(data, ["label", "split"], {"s": "d", "v": ".3g"})), ["s", "v"], ["label", "split"])
+        .transform_calculate(y=f"clamp(datum.v, {LOSS_FLOOR}, {LOSS_CEILING})")
         .mark_line()
-        .encode(
-            x=alt.X("s:Q", title="step"),
-            y=y,
-            color=init_color(labels),
-            tooltip=[
-                alt.Tooltip("label:N", title="initializer"),
-                alt.Tooltip("s:Q", title="step"),
-                alt.Tooltip("l:Q", title="loss", format=".3~g"),
-            ],
-        )
+        .encode(**encode)
     )
-    chance = (
-        alt.Chart(pd.DataFrame({"y": [round(CHANCE_LOSS, 4)]}))
+    rule = (
+        alt.Chart(pd.DataFrame({"y": [round(chance, 4)]}))
         .mark_rule(strokeDash=[4, 4], color="gray")
-        .encode(y=y, tooltip=[alt.Tooltip("y:Q", title="ln 2", format=".4f")])
+        .encode(y=y, tooltip=[alt.Tooltip("y:Q", title="chance", format=".4f")])
     )
-    layers = [lines, chance]
-    ends = data.assign(y=drawn).groupby("label", sort=False).tail(1)
+    layers = [lines, rule]
+    trained = data[data["split"] == data["split"].iloc[0]] if len(data) else data
+    ends = trained.assign(y=np.clip(trained["v"], LOSS_FLOOR, LOSS_CEILING)).groupby("label", sort=False).tail(1)
     ends = ends[ends["label"].isin(list(diverged))].assign(at=lambda f: f["label"].map(diverged))
     if not ends.empty:
         layers.append(
-            alt.Chart(ends)
-            .mark_point(shape="cross", size=120, filled=True)
-            .encode(
-                x="s:Q",
-                y=y,
-                color=init_color(labels),
+            alt.Chart(ends).mark_point(shape="cross", size=120, filled=True).encode(
+                x="s:Q", y=y, color=init_color(labels),
                 tooltip=[
                     alt.Tooltip("label:N", title="initializer"),
                     alt.Tooltip("at:Q", title="diverged at step"),
-                    alt.Tooltip("l:Q", title="last finite loss", format=".3~g"),
+                    alt.Tooltip("v:Q", title="last finite loss", format=".3~g"),
                 ],
             )
         )
-    return alt.layer(*layers).properties(
-        title=alt.TitleParams("Training loss, one curve per initializer", subtitle=subtitle, anchor="start"),
+    return layers
+
+
+def _split_dash() -> alt.StrokeDash:
+    return alt.StrokeDash("split:N", title="points", scale=alt.Scale(domain=list(SPLIT_DASH),
+                                                                       range=list(SPLIT_DASH.values())))
+
+
+def loss_curves(
+    history: pd.DataFrame, labels: Sequence[str], diverged: dict[str, int] | None = None, chance: float = CHANCE_LOSS
+) -> alt.LayerChart:
+    """The training loss of every network against the step, overlaid, with the loss of chance marked.
+
+    ``history`` has columns label, step and loss (finite values only);
+    each curve is drawn through at most CURVE_POINTS of its rows.
+    ``diverged`` maps a label to the step at which its network diverged:
+    its curve ends there with a cross. Losses are drawn within
+    [LOSS_FLOOR, LOSS_CEILING]; tooltips give the true value.
+    """
+    diverged = diverged or {}
+    data = _curves(history, labels, {"loss": "training"})
+    loss = data["v"].to_numpy(dtype=float)
+    _, log_axis = _loss_axis(loss, chance)
+    return alt.layer(*_loss_layers(data, labels, diverged, chance, dashed=False)).properties(
+        title=alt.TitleParams("Training loss, one curve per initializer",
+                              subtitle=_loss_subtitle(loss, chance, log_axis, diverged), anchor="start"),
         height=LINES_HEIGHT,
     )
 
 
-def decision_boundaries(
-    boundary: dict[str, np.ndarray],
-    labels: dict[str, str],
-    points: pd.DataFrame,
-    extent: Sequence[float],
-    diverged: dict[str, int] | None = None,
-    columns: int = BOUNDARY_COLUMNS,
-) -> alt.FacetChart:
-    """One panel per initializer: the predicted P(class 1) on a grid, with the training points on top.
+def training_curves(
+    history: pd.DataFrame, labels: Sequence[str], diverged: dict[str, int] | None = None, chance: float = CHANCE_LOSS
+) -> alt.HConcatChart:
+    """Loss (left) and accuracy (right) on the training points (solid) and the held-out points (dashed).
 
-    ``boundary`` maps a key to a (grid, grid) array of probabilities (rows
-    x2 from low to high, columns x1), ``labels`` a key to its label,
-    ``extent`` is [x1_low, x1_high, x2_low, x2_high] of the grid's cell
-    centres. A diverged network has no prediction: its panel shows the
-    points and says at which step it diverged.
-
-    One faceted chart rather than a panel each keeps the spec small: the
-    grids travel as one packed row per panel, and the points once, joined
-    to every panel by a lookup.
+    ``history`` is ``TrainingResult.history``; ``chance`` is its
+    ``chance_loss`` (ln 2, ln 10).
     """
     diverged = diverged or {}
-    x_low, x_high, y_low, y_high = (float(v) for v in extent)
-    grid = next(iter(boundary.values())).shape[0] if boundary else 2
-    dx, dy = (x_high - x_low) / (grid - 1), (y_high - y_low) / (grid - 1)
-    panels, cells = [], []
-    for key, probability in boundary.items():
-        drawn = key not in diverged and np.isfinite(probability).all()
-        panel = labels[key] if key not in diverged else f"{labels[key]}: diverged at step {diverged[key]}"
-        panels.append(panel)
-        cells.append(pd.DataFrame({"panel": panel, "one": 1, "p": probability.ravel() if drawn else [np.nan]}))
-    heat = packed(pd.concat(cells, ignore_index=True), ["panel", "one"], {"p": ".2f"})
-    heat.loc[heat["p"] == "nan", "p"] = ""
-    # All points in one row, joined to each panel's row by the constant "one".
-    dots_row = packed(
-        points.assign(one=1).rename(columns={"label": "c"}), ["one"], {"x1": ".2f", "x2": ".2f", "c": "d"}
+    losses = _curves(history, labels, {"loss": "training", "test_loss": "held out"})
+    loss = losses["v"].to_numpy(dtype=float)
+    _, log_axis = _loss_axis(loss, chance)
+    left = alt.layer(*_loss_layers(losses, labels, diverged, chance, dashed=True)).properties(
+        title=alt.TitleParams("Loss: training (solid) and held out (dashed)",
+                              subtitle=_loss_subtitle(loss, chance, log_axis, diverged), anchor="start"),
+        height=LINES_HEIGHT - 60,
     )
+    accuracy = _curves(history, labels, {"accuracy": "training", "test_accuracy": "held out"})
+    classes = round(math.exp(chance))
+    right = (
+        unpack(alt.Chart(packed(accuracy, ["label", "split"], {"s": "d", "v": ".3f"})), ["s", "v"], ["label", "split"])
+        .mark_line()
+        .encode(
+            x=alt.X("s:Q", title="step"),
+            y=alt.Y("v:Q", title="accuracy", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            color=init_color(labels),
+            strokeDash=_split_dash(),
+            tooltip=[
+                alt.Tooltip("label:N", title="initializer"),
+                alt.Tooltip("split:N", title="points"),
+                alt.Tooltip("s:Q", title="step"),
+                alt.Tooltip("v:Q", title="accuracy", format=".1%"),
+            ],
+        )
+        .properties(
+            title=alt.TitleParams("Accuracy: training (solid) and held out (dashed)",
+                                  subtitle=f"Chance: {1 / classes:.0%} ({classes} balanced classes).",
+                                  anchor="start"),
+            height=LINES_HEIGHT - 60,
+        )
+    )
+    return alt.hconcat(left, right).resolve_scale(color="shared", strokeDash="shared")
+
+
+def _bins(values: np.ndarray, most: int) -> dict:
+    """Each of the sorted distinct ``values`` -> its bin 0, 1, ..., at most ``most`` bins of consecutive values."""
+    return dict(zip(values, np.arange(values.size) * min(most, values.size) // values.size, strict=True))
+
+
+def gradient_cells(gradients: pd.DataFrame, steps: int = HEAT_STEPS, layers: int = HEAT_LAYERS) -> pd.DataFrame:
+    """The gradient norms averaged into at most ``steps`` x ``layers`` cells per initializer, on a log scale.
+
+    The bins are the same for every initializer (a diverged network has no
+    cells past its last step). Columns: label, sb, lb (the cell's step and
+    layer bin), s0, s1 (its first and last recorded step), l0, l1 (its first
+    and last layer), g = log10 of the geometric mean of ||dL/dW|| over the
+    cell (NaN where a norm in it is 0 or not finite).
+    """
+    columns = ["label", "sb", "lb", "s0", "s1", "l0", "l1", "g"]
+    if gradients.empty:
+        return pd.DataFrame(columns=columns)
+    step_bin = _bins(np.sort(gradients["step"].unique()), steps)
+    layer_bin = _bins(np.sort(gradients["layer"].unique()), layers)
+    norms = gradients["grad_norm"].to_numpy(dtype=float)
+    usable = (norms > 0) & np.isfinite(norms)
+    cells = pd.DataFrame({
+        "label": gradients["label"].to_numpy(), "sb": gradients["step"].map(step_bin).to_numpy(),
+        "lb": gradients["layer"].map(layer_bin).to_numpy(), "step": gradients["step"].to_numpy(),
+        "layer": gradients["layer"].to_numpy(), "g": np.log10(np.where(usable, norms, 1.0)),
+    })
+    cells.loc[~usable, "g"] = np.nan
+    # A cell holding any zero gradient is drawn as "no gradient": the mean keeps its NaN.
+    agg = cells.groupby(["label", "sb", "lb"], sort=False).agg(
+        s0=("step", "min"), s1=("step", "max"), l0=("layer", "min"), l1=("layer", "max"),
+        g=("g", lambda v: v.mean(skipna=False)),
+    )
+    return agg.reset_index()[columns]
+
+
+def _array(values) -> str:
+    """Numbers as a Vega expression array literal."""
+    return "[" + ",".join(f"{float(v):g}" for v in values) + "]"
+
+
+def _step_edges(cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Where each step band starts and ends on the x axis: at the next band's first step, the last one a gap on."""
+    first = cells.groupby("sb")["s0"].min().sort_index().to_numpy(dtype=float)
+    last = float(cells["s1"].max())
+    gap = float(np.median(np.diff(first))) if first.size > 1 else 1.0
+    return first, np.append(first[1:], last + gap)
+
+
+def gradient_heatmap(gradients: pd.DataFrame, labels: Sequence[str], columns: int = HEAT_COLUMNS) -> alt.FacetChart:
+    """One panel per initializer: ||dL/dW|| by recorded step (x) and layer (y), log colour.
+
+    A first layer that stays dark while the last is bright never learns.
+    One faceted chart, its data pre-averaged by ``gradient_cells`` and
+    packed: one row per initializer and layer band, one value per step band,
+    the bands' edges written once into the spec.
+    """
+    cells = gradient_cells(gradients)
+    drawn = cells.dropna(subset=["g"])
+    missing = [label for label in labels if label not in set(drawn["label"])]
+    subtitle = ["Colour: log₁₀ of the Frobenius norm of dL/dW of each layer, averaged over the cell (geometric "
+                "mean), on the step's own batch. Layer 1 is the first; the last is the output layer."]
+    if len(drawn) < len(cells):
+        where = f" (all of {', '.join(missing)})." if missing else "."
+        subtitle.append("Blank: a zero or non-finite gradient" + where)
+    # Every (label, layer band) row holds one value per step band, "" where there is none.
+    full = cells.set_index(["label", "lb", "sb"])["g"].unstack("sb")
+    rows = pd.DataFrame({
+        "label": full.index.get_level_values("label"), "lb": full.index.get_level_values("lb"),
+        "g": [",".join("" if not np.isfinite(v) else f"{v:.2f}" for v in values) for values in full.to_numpy()],
+    })
+    low, high = (float(drawn["g"].min()), float(drawn["g"].max())) if len(drawn) else (0.0, 1.0)
+    starts, ends = _step_edges(cells) if len(cells) else (np.zeros(1), np.ones(1))
+    layer_bands = cells.groupby("lb").agg(l0=("l0", "min"), l1=("l1", "max")).sort_index()
+    edges = dict(s0=_array(starts), s1=_array(ends), l0=_array(layer_bands["l0"]), l1=_array(layer_bands["l1"]))
+    chart = (
+        alt.Chart(rows)
+        .transform_calculate(g="split(datum.g, ',')")
+        .transform_flatten(["g"])
+        .transform_window(sb="row_number()", groupby=["label", "lb"])
+        .transform_filter("datum.g != ''")
+        .transform_calculate(
+            g="toNumber(datum.g)", s0=f"{edges['s0']}[datum.sb - 1]", s1=f"{edges['s1']}[datum.sb - 1]",
+            l0=f"{edges['l0']}[datum.lb]", l1=f"{edges['l1']}[datum.lb]",
+            y0=f"{edges['l0']}[datum.lb] - 0.5", y1=f"{edges['l1']}[datum.lb] + 0.5",
+        )
+        .mark_rect()
+        .encode(
+            x=alt.X("s0:Q", title="step"),
+            x2="s1:Q",
+            y=alt.Y("y0:Q", title="layer", scale=alt.Scale(reverse=True, nice=False), axis=alt.Axis(tickMinStep=1)),
+            y2="y1:Q",
+            color=alt.Color("g:Q", title="log₁₀ ‖dL/dW‖", scale=alt.Scale(scheme="viridis", domain=[low, high])),
+            tooltip=[
+                alt.Tooltip("label:N", title="initializer"),
+                alt.Tooltip("l0:Q", title="from layer"),
+                alt.Tooltip("l1:Q", title="to layer"),
+                alt.Tooltip("s0:Q", title="from step"),
+                alt.Tooltip("g:Q", title="log₁₀ ‖dL/dW‖", format=".2f"),
+            ],
+        )
+        .properties(width=HEAT_PANEL[0], height=HEAT_PANEL[1])
+    )
+    return chart.facet(
+        facet=alt.Facet("label:N", title=None, sort=list(labels), header=alt.Header(labelFontSize=12, labelLimit=0)),
+        columns=columns,
+    ).properties(title=alt.TitleParams("Gradient norm by layer and step", subtitle=subtitle, anchor="start"))
+
+
+SHARES = {"saturated": "share within 0.01 of a bound", "dead": "share exactly 0"}
+
+
+def saturation_curve(saturation: pd.DataFrame, labels: Sequence[str], activation_label: str = "") -> alt.HConcatChart:
+    """The last hidden layer during training: its mean activation ± one std (left), its flat share (right).
+
+    Left, Glorot and Bengio 2010's Fig. 2 for the top layer: a sigmoid layer
+    whose mean sinks to 0 sits where σ' ≈ 0. Right, where the activation has
+    one: the share of values within 0.01 of a bound (tanh, sigmoid) or
+    exactly 0 (ReLU), where the derivative is about 0. ``saturation`` is
+    ``TrainingResult.saturation`` (at most 51 rows per initializer).
+    """
+    data = saturation[saturation["label"].isin(labels)].assign(
+        lo=lambda f: f["mean"] - f["std"], hi=lambda f: f["mean"] + f["std"]
+    )
+    shown = [column for column in SHARES if data[column].notna().any()]
+    arrays = {"step": "d", "mean": ".3g", "lo": ".3g", "hi": ".3g"} | {column: ".3f" for column in shown}
+    base = unpack(alt.Chart(packed(data, ["label"], arrays)), list(arrays), ["label"], index=None)
+    x = alt.X("step:Q", title="step")
+    tooltip = [
+        alt.Tooltip("label:N", title="initializer"),
+        alt.Tooltip("step:Q", title="step"),
+        alt.Tooltip("mean:Q", title="mean activation", format=".3g"),
+    ] + [alt.Tooltip(f"{column}:Q", title=SHARES[column], format=".1%") for column in shown]
+    band = base.mark_area(opacity=0.12).encode(x=x, y=alt.Y("lo:Q", title="activation (mean ± std)"), y2="hi:Q",
+                                               color=init_color(labels, legend=False))
+    line = base.mark_line(point=True).encode(x=x, y="mean:Q", color=init_color(labels), tooltip=tooltip)
+    name = f" ({activation_label})" if activation_label else ""
+    views = [alt.layer(band, line).properties(
+        title=alt.TitleParams(f"Last hidden layer{name}: its activations",
+                              subtitle="Line: the mean on each step's batch; band: ± one standard deviation.",
+                              anchor="start"),
+        height=LINES_HEIGHT - 100,
+    )]
+    for column in shown:
+        views.append(base.mark_line(point=True).encode(
+            x=x, y=alt.Y(f"{column}:Q", title=SHARES[column], axis=alt.Axis(format="%")),
+            color=init_color(labels), tooltip=tooltip,
+        ).properties(
+            title=alt.TitleParams(f"Last hidden layer{name}: {SHARES[column]}",
+                                  subtitle="Where the derivative is about 0: no gradient passes.", anchor="start"),
+            height=LINES_HEIGHT - 100,
+        ))
+    return alt.hconcat(*views)
+
+
+def _map_cells(base: alt.Chart, extent: Sequence[float], grid: int) -> tuple[alt.Chart, alt.Scale, alt.Scale]:
+    """The grid's cells coloured by P(class 1), and the x and y scales that fit them."""
+    x_low, x_high, y_low, y_high = (float(v) for v in extent)
+    dx, dy = (x_high - x_low) / (grid - 1), (y_high - y_low) / (grid - 1)
     # Cell i of the grid: column i % grid, row floor(i / grid), centred on its grid point.
     cell_edges = dict(
         x=f"{x_low:.5g} + (datum.i % {grid} - 0.5) * {dx:.5g}",
@@ -157,8 +366,7 @@ def decision_boundaries(
     )
     x_scale = alt.Scale(domain=[round(x_low - dx / 2, 3), round(x_high + dx / 2, 3)], nice=False)
     y_scale = alt.Scale(domain=[round(y_low - dy / 2, 3), round(y_high + dy / 2, 3)], nice=False)
-    base = alt.Chart(heat)
-    grid_cells = (
+    cells = (
         unpack(base.transform_filter("datum.p != ''"), ["p"], ["panel"])
         .transform_calculate(**cell_edges)
         .mark_rect(opacity=0.75)
@@ -171,34 +379,82 @@ def decision_boundaries(
             tooltip=[alt.Tooltip("p:Q", title="P(class 1)")],
         )
     )
-    dots = (
-        unpack(base, ["x1", "x2", "c"], ["panel"], index=None)
-        .mark_circle(size=14, opacity=0.9, stroke="white", strokeWidth=0.5)
+    return cells, x_scale, y_scale
+
+
+def _map_points(base: alt.Chart, x_scale: alt.Scale, y_scale: alt.Scale) -> alt.Chart:
+    """The points on every panel, coloured by class: circles for training points, diamonds for held-out ones."""
+    return (
+        unpack(base, ["x1", "x2", "c", "h"], ["panel"], index=None)
+        .transform_calculate(split="datum.h == 1 ? 'held out' : 'training'")
+        .mark_point(size=16, opacity=0.9, strokeWidth=1, filled=True)
         .encode(
             x=alt.X("x1:Q", title="x₁", scale=x_scale),
             y=alt.Y("x2:Q", title="x₂", scale=y_scale),
             color=alt.when("datum.c == 1").then(alt.value(CLASS_COLORS[1])).otherwise(alt.value(CLASS_COLORS[0])),
+            shape=alt.Shape("split:N", title="points", scale=alt.Scale(domain=["training", "held out"],
+                                                                       range=["circle", "diamond"])),
             tooltip=[
                 alt.Tooltip("x1:Q", title="x₁"),
                 alt.Tooltip("x2:Q", title="x₂"),
                 alt.Tooltip("c:N", title="class"),
+                alt.Tooltip("split:N", title="points"),
             ],
         )
     )
+
+
+def decision_boundaries(
+    boundary: dict[str, np.ndarray],
+    labels: dict[str, str],
+    points: pd.DataFrame,
+    extent: Sequence[float],
+    diverged: dict[str, int] | None = None,
+    columns: int = BOUNDARY_COLUMNS,
+) -> alt.FacetChart:
+    """One panel per initializer: the predicted P(class 1) on a grid, with the points on top.
+
+    ``boundary`` maps a key to a (grid, grid) array of probabilities (rows
+    x2 from low to high, columns x1), ``labels`` a key to its label,
+    ``extent`` is [x1_low, x1_high, x2_low, x2_high] of the grid's cell
+    centres. ``points`` has x1, x2, label and, optionally, split ("train"
+    or "test"): held-out points are drawn as diamonds. A diverged network has
+    no prediction: its panel shows the points and says at which step it diverged.
+
+    One faceted chart rather than a panel each keeps the spec small: the
+    grids travel as one packed row per panel, and the points once, joined
+    to every panel by a lookup.
+    """
+    diverged = diverged or {}
+    grid = next(iter(boundary.values())).shape[0] if boundary else 2
+    panels, cells = [], []
+    for key, probability in boundary.items():
+        drawn = key not in diverged and np.isfinite(probability).all()
+        panel = labels[key] if key not in diverged else f"{labels[key]}: diverged at step {diverged[key]}"
+        panels.append(panel)
+        cells.append(pd.DataFrame({"panel": panel, "one": 1, "p": probability.ravel() if drawn else [np.nan]}))
+    heat = packed(pd.concat(cells, ignore_index=True), ["panel", "one"], {"p": ".2f"})
+    heat.loc[heat["p"] == "nan", "p"] = ""
+    split = points["split"] if "split" in points else pd.Series("train", index=points.index)
+    dots = points.assign(one=1, h=(split == "test").astype(int)).rename(columns={"label": "c"})
+    # All points in one row, joined to each panel's row by the constant "one".
+    dots_row = packed(dots, ["one"], {"x1": ".2f", "x2": ".2f", "c": "d", "h": "d"})
+    base = alt.Chart(heat)
+    grid_cells, x_scale, y_scale = _map_cells(base, extent, grid)
     return (
-        alt.layer(grid_cells, dots)
+        alt.layer(grid_cells, _map_points(base, x_scale, y_scale))
         .properties(width=BOUNDARY_PANEL, height=BOUNDARY_PANEL)
         .facet(
             facet=alt.Facet("panel:N", title=None, sort=panels, header=alt.Header(labelFontSize=12, labelLimit=0)),
             columns=columns,
         )
         # Before faceting: Vega-Lite cannot compile a lookup inside a faceted layer.
-        .transform_lookup(lookup="one", from_=alt.LookupData(dots_row, key="one", fields=["x1", "x2", "c"]))
+        .transform_lookup(lookup="one", from_=alt.LookupData(dots_row, key="one", fields=["x1", "x2", "c", "h"]))
         .properties(
             title=alt.TitleParams(
-                "Decision boundaries after training",
-                subtitle="Color: the network's P(class 1) on a grid; dots: the training points, colored by class. "
-                "A network that diverged has no prediction.",
+                "Decision maps after training",
+                subtitle="Colour: the network's P(class 1) on a grid; dots: training points, diamonds: held-out "
+                "points, coloured by class. A network that diverged has no prediction.",
                 anchor="start",
             )
         )

@@ -9,12 +9,28 @@ from playground.explain.message import number
 from playground.lessons import LESSON_ORDER, LESSONS, neighbours
 from playground.settings import Network
 from playground.simulation import simulate
+from playground.training import train
 
 
 
 @lru_cache(maxsize=None)
 def run(network: Network):
     return simulate(**network.simulate_kwargs())
+
+
+@lru_cache(maxsize=None)
+def _trained(keys: tuple, arguments: tuple):
+    return train(keys, **dict(arguments))
+
+
+def trainer(keys, **kwargs):
+    """``training.train``, each run once for the whole module (the training lessons take seconds)."""
+    return _trained(tuple(keys), tuple(sorted(kwargs.items())))
+
+
+def measure(key: str):
+    lesson = LESSONS[key]
+    return lesson.measure(trainer if lesson.trains else run)
 
 
 def std(network: Network):
@@ -32,7 +48,7 @@ def test_the_lessons_are_numbered_in_teaching_order():
 
 @pytest.mark.parametrize("key", LESSON_ORDER)
 def test_every_claim_holds_in_its_own_numbers(key):
-    finding = LESSONS[key].measure(run)
+    finding = measure(key)
     assert finding.holds, finding.text
 
 

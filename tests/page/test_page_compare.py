@@ -9,7 +9,10 @@ from playground.explain import compare as explain
 from playground.settings import Network, Training
 
 # A light network, so that each run trains quickly; the section itself is the same.
-LIGHT = {"view": "compare", "depth": "3", "width": "100", "steps": "50"}
+LIGHT = {"view": "compare", "depth": "3", "width": "100", "steps": "50", "train_depth": "3", "train_width": "16"}
+# The charts of the section: three of the comparison, three of the training (curves, gradient map, top
+# layer), and on 2-D data the decision maps.
+COMPARISON_CHARTS, TRAINING_CHARTS = 3, 3
 
 
 
@@ -26,7 +29,7 @@ def assert_clean(at: AppTest) -> None:
 def test_the_section_renders_with_the_defaults(page):
     at = page(view="compare")
     assert_clean(at)
-    assert len(charts(at)) == 5
+    assert len(charts(at)) == COMPARISON_CHARTS + TRAINING_CHARTS  # the digits: no decision map
     assert len(at.dataframe) == 2
     assert at.multiselect(key="compare").value == [
         "zeros", "normal:0.01", "normal:1", "lecun_normal", "xavier_normal", "he_normal", "orthogonal", "sparse",
@@ -46,19 +49,21 @@ def test_a_link_can_compare_any_fixed_std(page):
     # Options are shown by their labels: each initializer once, in the link's spelling.
     assert "normal, std 0.5" in select.options
     assert len(set(select.options)) == len(select.options)
-    assert len(charts(at)) == 5
+    assert len(charts(at)) == COMPARISON_CHARTS + TRAINING_CHARTS
 
 
-@pytest.mark.parametrize("dataset", ["circles", "moons", "spirals", "xor"])
+@pytest.mark.parametrize("dataset", ["circles", "moons", "spirals", "xor", "digits"])
 def test_every_dataset_trains(page, dataset):
     at = page(**LIGHT, dataset=dataset, compare="zeros,he_normal")
     assert_clean(at)
     assert at.selectbox(key="dataset").value == dataset
-    assert len(charts(at)) == 5
+    maps = 0 if dataset == "digits" else 1
+    assert len(charts(at)) == COMPARISON_CHARTS + TRAINING_CHARTS + maps
 
 
 def test_both_optimizers_and_a_divergence_show_without_a_traceback(page):
-    at = page(**{**LIGHT, "depth": "10"}, activation="relu", optimizer="gd", lr="0.1", compare="normal:1,he_normal")
+    at = page(**{**LIGHT, "train_depth": "10", "train_width": "32"}, dataset="circles", train_activation="relu",
+              optimizer="gd", lr="0.1", compare="normal:1,he_normal")
     assert_clean(at)
     assert at.radio(key="optimizer").value == "gd"
     assert any("diverged at step" in w.value for w in at.warning)
@@ -88,7 +93,7 @@ def test_a_hostile_link_falls_back_without_a_traceback(page):
     assert at.select_slider(key="lr").value == default.lr and at.select_slider(key="steps").value == default.steps
     assert at.selectbox(key="dataset").value == default.dataset
     assert at.radio(key="optimizer").value == default.optimizer
-    assert len(charts(at)) == 5
+    assert len(charts(at)) == COMPARISON_CHARTS + TRAINING_CHARTS
 
 
 def test_the_default_comparison_keeps_the_sidebars_network(page):

@@ -7,11 +7,27 @@ import pytest
 from playground.lessons import LESSON_ORDER, LESSONS
 from playground.settings import Network
 from playground.simulation import simulate
+from playground.training import train
 
 
 @lru_cache(maxsize=None)
 def run(network: Network):
     return simulate(**network.simulate_kwargs())
+
+
+@lru_cache(maxsize=None)
+def _trained(keys: tuple, arguments: tuple):
+    return train(keys, **dict(arguments))
+
+
+def trainer(keys, **kwargs):
+    """``training.train``, each run once for the whole module (the training lessons take seconds)."""
+    return _trained(tuple(keys), tuple(sorted(kwargs.items())))
+
+
+def measure(key: str):
+    lesson = LESSONS[key]
+    return lesson.measure(trainer if lesson.trains else run)
 
 
 @pytest.mark.parametrize("key", LESSON_ORDER)
@@ -21,7 +37,7 @@ def test_every_lesson_renders(page, key):
     assert at.selectbox(key="lesson").value == key
     caption = " ".join(i.value for i in at.info)
     assert LESSONS[key].title in caption
-    assert LESSONS[key].measure(run).text in caption
+    assert measure(key).text in caption
     assert at.query_params["lesson"] == key
 
 
@@ -42,3 +58,19 @@ def test_changing_a_control_shows_the_users_own_setting(page):
     assert at.selectbox(key="lesson").value == ""
     assert "lesson" not in at.query_params and at.query_params["depth"] == "7"
     assert not any("Small weights vanish" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("key", ["he-2015", "glorot-2010", "saxe-2013"])
+def test_a_training_lesson_and_the_panel_below_it_share_one_run(key):
+    from playground import plan
+    from playground.explain import training as training_lessons
+    from ui import compute
+    from ui.sections.compare import training_arguments
+
+    settings, _ = training_lessons.TRAINING_LESSONS[key]
+    state = LESSONS[key].state
+    fit = plan.training(state.training.compare, state.training)
+    assert fit.lowered == ()  # the budget leaves the lesson's run as it is
+    panel = compute._training_arguments(state.training.compare, training_arguments(state.network, state.training, fit))
+    lesson = compute._training_arguments(settings.keys, settings.train_kwargs())
+    assert panel == lesson

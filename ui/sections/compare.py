@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground import compare, datasets, init_keys, training
+from dataclasses import replace
+
+from playground import activations, compare, datasets, init_keys, training
 from playground import plan as planning
 from playground.charts import compare as compare_charts
-from playground.charts import training as training_charts
+from playground.charts import training as training_charts_mod
 from playground.explain import compare as explain
-from playground.settings import DEFAULT_COMPARED, LR_STEPS, STEPS_CHOICES, Training
+from playground.explain import training as explain_training
+from playground.settings import (
+    BATCH_CHOICES, DEFAULT_COMPARED, LR_STEPS, STEPS_CHOICES, TRAIN_DEPTH_RANGE, TRAIN_WIDTH_RANGE, Training,
+)
 
 from .. import compute, link, show
 
@@ -28,14 +33,18 @@ SUMMARY_COLUMNS = {
 }
 TRAINING_COLUMNS = {
     "label": st.column_config.TextColumn("initializer"),
-    "loss": st.column_config.TextColumn("final loss", help="The last finite loss. ln 2 ≈ 0.693: nothing learned."),
-    "accuracy": st.column_config.NumberColumn("accuracy", format="percent", help="On the training points."),
-    "diverged_at": st.column_config.TextColumn("diverged"),
-    "steps_run": st.column_config.NumberColumn("steps run"),
+    "loss": st.column_config.TextColumn("training loss", help="At the last step, on every training point."),
+    "accuracy": st.column_config.TextColumn("training accuracy"),
+    "test_loss": st.column_config.TextColumn("held-out loss", help="On the points never trained on."),
+    "test_accuracy": st.column_config.TextColumn("held-out accuracy", help="On the points never trained on."),
+    "diverged": st.column_config.TextColumn("diverged"),
+    "steps_run": st.column_config.TextColumn("steps run"),
     "weight_change": st.column_config.TextColumn(
         "hidden weights moved",
         help="||W_end − W_start|| / ||W_start|| over the hidden layers (absolute when W_start = 0): "
         "0 means the hidden layers never changed."),
+    "roughness": st.column_config.TextColumn(
+        "map roughness", help="2-D data: the share of neighbouring cells of the decision map that change class."),
 }
 
 
@@ -76,55 +85,77 @@ def compare_part(ctx) -> None:
 
 
 def training_controls() -> Training:
-    left, middle, right, last = st.columns(4)
-    with left:
+    """The trained network and how it is trained: its own controls, apart from the sidebar's."""
+    first, second = st.columns(4), st.columns(4)
+    with first[0]:
         st.selectbox("Dataset", options=list(datasets.DATASETS), key="dataset",
                      format_func=lambda k: f"{datasets.DATASETS[k].label}: {datasets.DATASETS[k].description}")
-    with middle:
+    with first[1]:
+        st.selectbox("Activation (trained network)", options=list(activations.ACTIVATIONS), key="train_activation",
+                     format_func=lambda k: activations.ACTIVATIONS[k].label)
+    with first[2]:
+        st.slider("Depth (trained network)", *TRAIN_DEPTH_RANGE, key="train_depth")
+    with first[3]:
+        st.slider("Width (trained network)", *TRAIN_WIDTH_RANGE, key="train_width")
+    with second[0]:
         st.radio("Optimizer", options=list(training.OPTIMIZERS), key="optimizer", horizontal=True,
                  format_func=training.OPTIMIZER_LABELS.get,
-                 help="Full-batch gradient descent, or Adam (per-weight step sizes, which rescue some bad starts).")
-    with right:
-        st.select_slider("Learning rate", options=_with_current(LR_STEPS, "lr"), key="lr", format_func=lambda v: f"{v:g}")
-    with last:
+                 help="Full-batch gradient descent, minibatch SGD, or Adam (per-weight step sizes, which rescue "
+                 "some bad starts).")
+    with second[1]:
+        st.select_slider("Learning rate", options=_with_current(LR_STEPS, "lr"), key="lr",
+                         format_func=lambda v: f"{v:g}")
+    with second[2]:
         st.select_slider("Steps", options=_with_current(STEPS_CHOICES, "steps"), key="steps")
+    with second[3]:
+        st.select_slider("Batch size", options=_with_current(BATCH_CHOICES, "batch_size"), key="batch_size",
+                         disabled=st.session_state.get("optimizer") == "gd",
+                         help="Points per step of minibatch SGD (and of Adam); gradient descent takes them all.")
     return link.training()
+
+
+def training_charts(result, labels: dict[str, str]) -> None:
+    diverged = result.diverged()
+    named = {labels[k]: s for k, s in diverged.items()}
+    show.chart(training_charts_mod.training_curves(result.history, list(labels.values()), named, result.chance_loss))
+    st.dataframe(explain_training.summary_table(result), hide_index=True, width="stretch",
+                 column_config=TRAINING_COLUMNS)
+    show.message(explain_training.held_out_sentence(result))
+    show.chart(training_charts_mod.gradient_heatmap(result.gradients, list(labels.values())), width="content")
+    show.chart(training_charts_mod.saturation_curve(result.saturation, list(labels.values()),
+                                                    activations.get(result.activation).label))
+    if result.boundary:
+        show.chart(training_charts_mod.decision_boundaries(result.boundary, labels, result.points, result.extent,
+                                                           diverged), width="content")
+
+
+def training_arguments(network, asked: Training, fit) -> dict:
+    """``training.train``'s arguments for the panel: its controls as the budget fitted them, the sidebar's biases."""
+    return dict(dataset=asked.dataset, activation=asked.activation, depth=fit.depth, width=fit.width,
+                bias=network.bias, bias_std=network.bias_std, optimizer=asked.optimizer, lr=asked.lr,
+                steps=fit.steps, batch_size=fit.batch_size, n_points=fit.points, seed=network.seed)
 
 
 @st.fragment
 def train_part(ctx, keys: tuple[str, ...]) -> None:
     """The training part: its own controls rerun only this fragment (the link follows them)."""
     st.subheader("Does it train?")
-    trained = training_controls()
-    trained = Training(compare=keys, dataset=trained.dataset, optimizer=trained.optimizer, lr=trained.lr,
-                       steps=trained.steps)
-    network = ctx.network
+    asked = replace(training_controls(), compare=keys)
     # Fitted again here: a fragment rerun brings new controls, and the budget depends on them.
-    plan = planning.training(network, keys, trained)
-    show.message(explain.training_setup(network, plan, trained, datasets.DATASETS[trained.dataset].label,
-                                        training.OPTIMIZER_LABELS[trained.optimizer]))
-    show.message(explain.training_lowered(plan))
+    fit = planning.training(keys, asked)
+    show.message(explain_training.lowered_note(fit, len(keys)))
     try:
-        result = compute.run_training(trained, network.activation, plan.depth, plan.width, network.bias,
-                                      network.seed, plan.points, _progress=compute.TrainingProgress(len(keys)))
+        result = compute.train(keys, progress=compute.TrainingProgress(len(keys)),
+                               **training_arguments(ctx.network, asked, fit))
     except ValueError as problem:
-        show.message(explain.training_failed(problem))
+        show.message(explain_training.training_failed(problem))
         return
+    show.message(explain_training.setup_caption(result))
     labels = {key: init_keys.key_label(key) for key in keys}
-    diverged = result.diverged()
-    show.messages(explain.diverged(labels, diverged))
-    show.chart(
-        training_charts.loss_curves(result.history, list(labels.values()), {labels[k]: s for k, s in diverged.items()}),
-        width="stretch",
-    )
-    st.dataframe(explain.training_summary(result.summary), hide_index=True, width="stretch",
-                 column_config=TRAINING_COLUMNS)
-    show.chart(
-        training_charts.decision_boundaries(result.boundary, labels, result.points, result.extent, diverged),
-        width="content",
-    )
+    show.messages(explain_training.diverged_warnings(result))
+    training_charts(result, labels)
     with st.expander("What to look for"):
-        show.message(explain.WHAT_TO_LOOK_FOR)
+        show.message(explain_training.what_to_look_for(result))
     link.write(ctx.plan.view)
 
 
