@@ -108,8 +108,13 @@ def _relu_derivative(s: Array) -> Array:
 
 
 def _relu_derivative_from_output(a: Array, out: Array | None = None) -> Array:
-    # ReLU outputs are >= 0, so their sign is the derivative, 0 or 1.
-    return np.sign(a, out=out)
+    # ReLU outputs are >= 0, so the derivative is 1 where a > 0 and 0 elsewhere:
+    # a comparison, about three times faster than np.sign.
+    positive = np.greater(a, 0.0)
+    if out is None:
+        return positive.astype(a.dtype if a.dtype.kind == "f" else float)
+    np.copyto(out, positive)
+    return out
 
 
 def _leaky_relu(s: Array, out: Array | None = None) -> Array:

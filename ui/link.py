@@ -18,9 +18,25 @@ from playground.settings import Network, PageState, Propagation, Symmetry, Train
 GROUPS = {"network": Network, "training": Training, "symmetry": Symmetry, "propagation": Propagation}
 
 
+# Where the controls' values are kept between runs: Streamlit does not keep the value of a widget that a
+# run does not draw (another section is open), and a section's controls must come back as they were.
+KEPT = "link_kept"
+# The section that draws each group's controls; the sidebar's (and the page's own) are always drawn.
+DRAWN_IN = {"training": "compare", "symmetry": "symmetry", "propagation": "propagation"}
+
+
 def load_once() -> None:
-    """Set every widget from the page's link, once per session, and keep the link's notes."""
+    """Set every widget from the page's link, once per session, and keep the link's notes.
+
+    On every later run, the controls of a section the last run did not draw
+    get back the values they had: nobody can have changed them in between.
+    """
     if "link_notes" in st.session_state:
+        kept = st.session_state.get(KEPT)
+        if kept:
+            for f in links.FIELDS:
+                if DRAWN_IN.get(f.group, kept["view"]) != kept["view"] and f.name in kept["values"]:
+                    st.session_state[f.name] = kept["values"][f.name]
         return
     query = {name: st.query_params.get_all(name) for name in st.query_params}
     state, notes = links.parse_query(query, lessons=lessons.LESSONS)
@@ -42,6 +58,13 @@ def seed(state: PageState) -> None:
         st.session_state[f.name] = list(value) if isinstance(value, tuple) else value
     for name, value in state.network.init_params:
         st.session_state[name] = int(value) if links.INIT_PARAMS[name].integer else value
+    remember(state.view)
+
+
+def remember(view: str) -> None:
+    """Keep every control's value and the open section, for the next run (see ``load_once``)."""
+    values = {f.name: st.session_state[f.name] for f in links.FIELDS if f.name in st.session_state}
+    st.session_state[KEPT] = {"view": view, "values": values}
 
 
 def _group(group: str):
@@ -91,6 +114,7 @@ def write(view: str) -> None:
     """Put every control into the address bar, so that the link reproduces this page."""
     state = PageState(view=view, lesson=st.session_state["lesson"], network=network(), training=training(),
                       symmetry=symmetry(), propagation=propagation(), present=present())
+    remember(view)
     query = links.to_query(state)
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)

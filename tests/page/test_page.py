@@ -146,3 +146,20 @@ def test_reproduce_this_shows_the_code_of_the_setting_that_ran(page):
     # st.code drops a final newline.
     assert [c.value for c in at.code] == [t.rstrip("\n") for t in (reproduce.numpy_script(ran), torch.code, keras.code)]
     assert f"depth, width, n_samples = 20, 1000, {ran.samples}\n" in at.code[0].value
+
+
+def test_a_sections_controls_come_back_as_they_were_after_another_section(page):
+    at = page(SMALL | {"view": "compare", "compare": "he_normal,zeros", "dataset": "moons", "steps": "20",
+                       "train_depth": "2", "train_width": "8"})
+    at.radio(key="view").set_value("symmetry").run()
+    at.select_slider(key="eps").set_value(0.001).run()
+    at.radio(key="view").set_value("activations").run()
+    # The link still holds what the other sections were set to ...
+    assert at.query_params["compare"] == "he_normal,zeros" and at.query_params["dataset"] == "moons"
+    assert at.query_params["eps"] == "0.001"
+    at.radio(key="view").set_value("compare").run()
+    # ... and so do their controls, when the section is open again.
+    assert not at.exception
+    assert at.multiselect(key="compare").value == ["he_normal", "zeros"] and at.selectbox(key="dataset").value == "moons"
+    at.radio(key="view").set_value("symmetry").run()
+    assert at.select_slider(key="eps").value == 0.001
