@@ -8,9 +8,15 @@ their numbers and sentences in ``playground/``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-import playground  # noqa: F401, I001 -- before numpy: it limits OpenBLAS's spinning (playground/__init__.py)
+# One BLAS thread per computation: a server runs several at once (two, one light and one heavy: ui/compute.py)
+# for a class, where OpenBLAS's threads fight over the cores and every product slows down 2 to 10 times
+# (benchmarks/load_test.py). Set before numpy loads; a value in the environment wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import playground  # noqa: F401, E402, I001 -- before numpy: it limits OpenBLAS's spinning (playground/__init__.py)
 import streamlit as st
 
 from playground import lessons, plan

@@ -272,9 +272,12 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=90.0, help="seconds a move may take before it is an error")
     parser.add_argument("--think", type=float, nargs=2, default=(0.5, 2.0), help="pause between moves, min max (s)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--env", nargs="*", default=[], metavar="NAME=VALUE",
+                        help="environment of the server, e.g. OPENBLAS_NUM_THREADS=1 PLAYGROUND_THREADS=1")
     args = parser.parse_args()
+    env = dict(item.split("=", 1) for item in args.env)
 
-    with streamlit_server() as running:
+    with streamlit_server(env=env) as running:
         url, process = running.url, running.process
         server = psutil.Process(process.pid)
         idle_mb = server.memory_info().rss / 2**20
@@ -321,7 +324,7 @@ def main() -> None:
     records: list[Record] = results["records"]
 
     print(f"{args.students} students and {args.explorers} explorers at once for {args.duration:g} s "
-          f"(ran {elapsed:.0f} s) on {url}; "
+          f"(ran {elapsed:.0f} s) on {url}; server environment {env or 'as is'}; "
           f"{os.cpu_count()} CPUs, load average {load_before:.2f} before")
     print(f"moves: {len(records)} control changes, {len(results['firsts'])} page opens; "
           f"think time {args.think[0]:g}-{args.think[1]:g} s")

@@ -290,3 +290,39 @@ def propagation(network: Network) -> PropagationPlan:
     width = affordable_jacobian_width(network.depth, network.width, JACOBIAN_BUDGET / 2, spectra=len(layers),
                                       orthogonal=True)
     return PropagationPlan(layers, width, _lowered(("width", network.width, width)))
+
+
+# --- how long a computation takes, roughly: which of the server's slots it waits for ---------------------
+
+# A computation estimated at most this long is light: it has slots of its own, so that it never queues
+# behind seconds of heavy work from other visitors.
+LIGHT_SECONDS = 0.25
+# Multiply-adds a second of the simulation's products in float32 on the 2-core machine (with its statistics,
+# draws and histograms: the default 5 x 500 x 1000, 3.75e9 of them, takes 0.05 s; benchmarks/bench_simulation.py).
+SIMULATION_RATE = 7.5e10
+
+
+def simulation_seconds(network: Network) -> float:
+    """About how long ``simulate`` takes for ``network``: its three products a layer (forward, dL/dW, dL/da)."""
+    return 3.0 * network.depth * network.width**2 * network.samples / SIMULATION_RATE
+
+
+def training_seconds(arguments: dict) -> float:
+    """The trainer's own estimate (``training_budget``) for ``training.train``'s ``arguments``."""
+    fit = fit_training(len(arguments["keys"]), dataset=arguments["dataset"], depth=arguments["depth"],
+                       width=arguments["width"], steps=arguments["steps"], optimizer=arguments["optimizer"],
+                       batch_size=arguments["batch_size"], points=arguments["n_points"],
+                       test_fraction=arguments["test_fraction"], budget_seconds=float("inf"))
+    return fit.seconds
+
+
+def pair_seconds(network: Network) -> float:
+    """``propagate_pair``: 32 inputs through the network."""
+    return 3.0 * network.depth * network.width**2 * 32 / SIMULATION_RATE
+
+
+def spectra_seconds(spectra: int, depth: int, width: int) -> float:
+    """Both Jacobian spectra (Gaussian and orthogonal weights): 0.3 s at the budget's 1.6e10 multiply-adds."""
+    from .propagation import jacobian_cost
+
+    return 2 * jacobian_cost(depth, width, spectra=spectra, orthogonal=True) * 0.3 / 1.6e10

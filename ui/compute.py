@@ -12,20 +12,28 @@ import threading
 
 import streamlit as st
 
-from playground import compare, datasets, lessons, propagation, symmetry, theory, training
+from playground import compare, datasets, lessons, plan, propagation, symmetry, theory, training
 from playground.settings import Network
 from playground.simulation import SimulationResult, simulate
 
 
 @st.cache_resource(max_entries=1)
-def compute_slots() -> threading.BoundedSemaphore:
-    """Heavy computations allowed at once across all visitors: bounds the server's memory."""
-    return threading.BoundedSemaphore(2)
+def _slots() -> dict[str, threading.BoundedSemaphore]:
+    """Computations allowed at once across all visitors, one heavy and one light, one a core: bounds the
+    server's memory, and a light one (a lesson's network, a control of the default) never waits behind
+    seconds of heavy work."""
+    return {"heavy": threading.BoundedSemaphore(1), "light": threading.BoundedSemaphore(1)}
+
+
+def compute_slots(seconds: float | None = None) -> threading.BoundedSemaphore:
+    """The slot a computation of about ``seconds`` (``plan``'s estimate; None: unknown) waits for."""
+    light = seconds is not None and seconds <= plan.LIGHT_SECONDS
+    return _slots()["light" if light else "heavy"]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def run_simulation(network: Network) -> SimulationResult:
-    with compute_slots():
+    with compute_slots(plan.simulation_seconds(network)):
         return simulate(**network.simulate_kwargs())
 
 
@@ -51,7 +59,7 @@ def symmetry_zero_init():
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def run_comparison(network: Network, keys: tuple[str, ...]) -> compare.Comparison:
-    with compute_slots():
+    with compute_slots(len(keys) * plan.simulation_seconds(network)):
         return compare.compare_initializers(network, keys)
 
 
@@ -92,7 +100,7 @@ def _training_arguments(keys, kwargs: dict) -> tuple:
 @st.cache_data(max_entries=16, show_spinner=False)
 def _train(arguments: tuple, _progress: TrainingProgress | None = None) -> training.TrainingResult:
     try:
-        with compute_slots():
+        with compute_slots(plan.training_seconds(dict(arguments))):
             return training.train(**dict(arguments), progress=_progress)
     finally:
         if _progress is not None:
@@ -122,7 +130,7 @@ def phase_point(activation: str, sigma_w2: float, sigma_b2: float, bias: float, 
 @st.cache_data(max_entries=64, show_spinner=False)
 def pair(network: Network, c0: float, q0: float):
     """Two inputs at correlation c0 through the sidebar's network: measured and predicted per layer."""
-    with compute_slots():
+    with compute_slots(plan.pair_seconds(network)):
         return propagation.propagate_pair(
             network.activation, network.init, depth=network.depth, width=network.width, c0=c0, bias=network.bias,
             bias_std=network.bias_std, seed=network.seed, init_params=network.params, q0=q0,
@@ -133,7 +141,7 @@ def pair(network: Network, c0: float, q0: float):
 def spectra(activation: str, sigma_w2: float, sigma_b2: float, layers: tuple[int, ...], width: int, bias: float,
             seed: int, q0: float):
     """The Jacobian's singular values, Gaussian against orthogonal weights: their histogram, summary and theory."""
-    with compute_slots():
+    with compute_slots(plan.spectra_seconds(len(layers), max(layers), width)):
         spectrum = propagation.spectrum_comparison(activation, sigma_w2, sigma_b2, layers=layers, width=width,
                                                    bias=bias, seed=seed, q0=q0)
     theory = propagation.jacobian_theory(activation, sigma_w2, sigma_b2, depth=max(layers), q0=q0, bias=bias)
