@@ -112,6 +112,11 @@ def train(keys, *, progress: TrainingProgress | None = None, **kwargs) -> traini
     return _train(_training_arguments(keys, kwargs), _progress=progress)
 
 
+def training_key(keys, kwargs: dict) -> tuple:
+    """What identifies a training run, however it was asked for (the cache key of ``train``)."""
+    return _training_arguments(keys, kwargs)
+
+
 # --- signal propagation --------------------------------------------------------------------------------
 
 

@@ -12,6 +12,8 @@ import pandas as pd
 PANEL_WIDTH = 150
 PANEL_HEIGHT = 120
 LINE_HEIGHT = 260
+# Each panel of two side by side (hconcat): the pair and a legend fit the page's main area at 1400 px.
+SIDE_BY_SIDE_WIDTH = 340
 
 
 def spans_decades(values: pd.Series | np.ndarray, decades: float = 2.0) -> bool:

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 
 from ..stats import shown_layers
-from .common import LINE_HEIGHT, PANEL_HEIGHT, PANEL_WIDTH, layer_x, positive, y_scale
+from .common import LINE_HEIGHT, PANEL_HEIGHT, PANEL_WIDTH, SIDE_BY_SIDE_WIDTH, layer_x, positive, y_scale
 
 
 def histogram_grid(
@@ -67,7 +67,7 @@ def layer_stats_chart(layers: pd.DataFrame, *, title: str = "Activations per lay
                 alt.Tooltip("mean:Q", title="mean", format=".3~g"),
             ],
         )
-        .properties(height=LINE_HEIGHT)
+        .properties(width=SIDE_BY_SIDE_WIDTH, height=LINE_HEIGHT)
     )
     mean_chart = (
         alt.Chart(frame, title=alt.TitleParams(f"{title}: mean", anchor="start"))
@@ -77,6 +77,6 @@ def layer_stats_chart(layers: pd.DataFrame, *, title: str = "Activations per lay
             y=alt.Y("mean:Q", title="mean of activations", axis=alt.Axis(format="~g")),
             tooltip=[alt.Tooltip("layer:Q", title="layer"), alt.Tooltip("mean:Q", title="mean", format=".3~g")],
         )
-        .properties(height=LINE_HEIGHT)
+        .properties(width=SIDE_BY_SIDE_WIDTH, height=LINE_HEIGHT)
     )
     return alt.hconcat(std_chart, mean_chart).resolve_scale(y="independent")

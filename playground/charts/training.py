@@ -14,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .common import spans_decades
+from .common import SIDE_BY_SIDE_WIDTH, spans_decades
 from .compare import LINES_HEIGHT, init_color, packed, unpack
 
 # Curves are drawn through at most this many steps per initializer (the trainer records at most 51).
@@ -35,6 +35,8 @@ HEAT_STEPS = 25
 HEAT_LAYERS = 25
 HEAT_PANEL = (180, 140)
 HEAT_COLUMNS = 4
+# log10 of a layer's gradient over the output layer's: the colour scale's ends (clamped).
+HEAT_DOMAIN = (-6.0, 2.0)
 SPLIT_DASH = {"training": [1, 0], "held out": [5, 3]}
 
 
@@ -45,7 +47,7 @@ def curve_steps(last: int, most: int = CURVE_POINTS) -> np.ndarray:
 
 def _chance_words(chance: float) -> str:
     classes = round(math.exp(chance))
-    return f"ln {classes} ≈ {chance:.3f}, the loss of a network that answers 1/{classes} for every class"
+    return f"ln {classes} ≈ {chance:.3f}, the loss of answering 1/{classes} for every class"
 
 
 def _curves(history: pd.DataFrame, labels: Sequence[str], columns: dict[str, str]) -> pd.DataFrame:
@@ -75,11 +77,9 @@ def _loss_subtitle(loss: np.ndarray, chance: float, log_axis: bool, diverged: di
     if log_axis:
         subtitle.append("Log axis.")
     if (loss < LOSS_FLOOR).any() or (loss > LOSS_CEILING).any():
-        subtitle[-1] += (
-            f" Losses are drawn between {LOSS_FLOOR:g} and {LOSS_CEILING:g}; the tooltip gives the true value."
-        )
+        subtitle.append(f"Drawn between {LOSS_FLOOR:g} and {LOSS_CEILING:g}; the tooltip gives the true loss.")
     if diverged:
-        subtitle.append("×: the network diverged there (its loss or gradients stopped being finite numbers).")
+        subtitle.append("×: diverged there (loss or gradients no longer finite).")
     return subtitle
 
 
@@ -170,7 +170,7 @@ def training_curves(
     left = alt.layer(*_loss_layers(losses, labels, diverged, chance, dashed=True)).properties(
         title=alt.TitleParams("Loss: training (solid) and held out (dashed)",
                               subtitle=_loss_subtitle(loss, chance, log_axis, diverged), anchor="start"),
-        height=LINES_HEIGHT - 60,
+        width=SIDE_BY_SIDE_WIDTH, height=LINES_HEIGHT - 60,
     )
     accuracy = _curves(history, labels, {"accuracy": "training", "test_accuracy": "held out"})
     classes = round(math.exp(chance))
@@ -193,10 +193,12 @@ def training_curves(
             title=alt.TitleParams("Accuracy: training (solid) and held out (dashed)",
                                   subtitle=f"Chance: {1 / classes:.0%} ({classes} balanced classes).",
                                   anchor="start"),
-            height=LINES_HEIGHT - 60,
+            width=SIDE_BY_SIDE_WIDTH, height=LINES_HEIGHT - 60,
         )
     )
-    return alt.hconcat(left, right).resolve_scale(color="shared", strokeDash="shared")
+    # The legend below the panels: beside them it would push the pair past a laptop's page width.
+    return (alt.hconcat(left, right).resolve_scale(color="shared", strokeDash="shared")
+            .configure_legend(orient="bottom", columns=4, labelLimit=0))
 
 
 def _bins(values: np.ndarray, most: int) -> dict:
@@ -204,21 +206,36 @@ def _bins(values: np.ndarray, most: int) -> dict:
     return dict(zip(values, np.arange(values.size) * min(most, values.size) // values.size, strict=True))
 
 
+def relative_norms(gradients: pd.DataFrame) -> np.ndarray:
+    """Each layer's ||dL/dW|| over the output layer's at the same step, in the same network (NaN where undefined).
+
+    What the heat map shows: whether the first layers learn as fast as the
+    last, whatever the scale of the whole network's gradient (which the loss
+    curves show).
+    """
+    last = gradients["layer"].max()
+    output = gradients[gradients["layer"] == last].set_index(["label", "step"])["grad_norm"]
+    reference = pd.MultiIndex.from_frame(gradients[["label", "step"]]).map(output).to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return gradients["grad_norm"].to_numpy(dtype=float) / reference
+
+
 def gradient_cells(gradients: pd.DataFrame, steps: int = HEAT_STEPS, layers: int = HEAT_LAYERS) -> pd.DataFrame:
-    """The gradient norms averaged into at most ``steps`` x ``layers`` cells per initializer, on a log scale.
+    """The gradient norms relative to the output layer's, averaged into at most ``steps`` x ``layers`` cells.
 
     The bins are the same for every initializer (a diverged network has no
     cells past its last step). Columns: label, sb, lb (the cell's step and
     layer bin), s0, s1 (its first and last recorded step), l0, l1 (its first
-    and last layer), g = log10 of the geometric mean of ||dL/dW|| over the
-    cell (NaN where a norm in it is 0 or not finite).
+    and last layer), g = log10 of the geometric mean over the cell of
+    ||dL/dW_l|| / ||dL/dW_output|| (``relative_norms``; NaN where a norm in
+    it is 0 or not finite).
     """
     columns = ["label", "sb", "lb", "s0", "s1", "l0", "l1", "g"]
     if gradients.empty:
         return pd.DataFrame(columns=columns)
     step_bin = _bins(np.sort(gradients["step"].unique()), steps)
     layer_bin = _bins(np.sort(gradients["layer"].unique()), layers)
-    norms = gradients["grad_norm"].to_numpy(dtype=float)
+    norms = relative_norms(gradients)
     usable = (norms > 0) & np.isfinite(norms)
     cells = pd.DataFrame({
         "label": gradients["label"].to_numpy(), "sb": gradients["step"].map(step_bin).to_numpy(),
@@ -248,9 +265,11 @@ def _step_edges(cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def gradient_heatmap(gradients: pd.DataFrame, labels: Sequence[str], columns: int = HEAT_COLUMNS) -> alt.FacetChart:
-    """One panel per initializer: ||dL/dW|| by recorded step (x) and layer (y), log colour.
+    """One panel per initializer: each layer's ||dL/dW|| over the output layer's, by step (x) and layer (y).
 
-    A first layer that stays dark while the last is bright never learns.
+    Log colour on a fixed diverging scale (HEAT_DOMAIN, clamped): white, as
+    fast as the output layer; blue, slower (a first layer that stays deep
+    blue never learns); red, faster.
     One faceted chart, its data pre-averaged by ``gradient_cells`` and
     packed: one row per initializer and layer band, one value per step band,
     the bands' edges written once into the spec.
@@ -258,18 +277,19 @@ def gradient_heatmap(gradients: pd.DataFrame, labels: Sequence[str], columns: in
     cells = gradient_cells(gradients)
     drawn = cells.dropna(subset=["g"])
     missing = [label for label in labels if label not in set(drawn["label"])]
-    subtitle = ["Colour: log₁₀ of the Frobenius norm of dL/dW of each layer, averaged over the cell (geometric "
-                "mean), on the step's own batch. Layer 1 is the first; the last is the output layer."]
+    subtitle = ["Colour: log₁₀ of (the layer's ‖dL/dW‖ ÷ the output layer's), geometric mean over the cell.",
+                f"0 (white): as fast as the output layer; {HEAT_DOMAIN[0]:g}: {10 ** -HEAT_DOMAIN[0]:,.0f} times slower. "
+                f"Clipped at {HEAT_DOMAIN[0]:g} and +{HEAT_DOMAIN[1]:g}.",
+                "Layer 1 is next to the input; the last row is the output layer."]
     if len(drawn) < len(cells):
-        where = f" (all of {', '.join(missing)})." if missing else "."
-        subtitle.append("Blank: a zero or non-finite gradient" + where)
+        where = f" No panel for {', '.join(missing)}: blank throughout." if missing else ""
+        subtitle.append("Blank: no gradient (exactly 0, as when a ReLU layer is all dead, or not finite)." + where)
     # Every (label, layer band) row holds one value per step band, "" where there is none.
     full = cells.set_index(["label", "lb", "sb"])["g"].unstack("sb")
     rows = pd.DataFrame({
         "label": full.index.get_level_values("label"), "lb": full.index.get_level_values("lb"),
         "g": [",".join("" if not np.isfinite(v) else f"{v:.2f}" for v in values) for values in full.to_numpy()],
     })
-    low, high = (float(drawn["g"].min()), float(drawn["g"].max())) if len(drawn) else (0.0, 1.0)
     starts, ends = _step_edges(cells) if len(cells) else (np.zeros(1), np.ones(1))
     layer_bands = cells.groupby("lb").agg(l0=("l0", "min"), l1=("l1", "max")).sort_index()
     edges = dict(s0=_array(starts), s1=_array(ends), l0=_array(layer_bands["l0"]), l1=_array(layer_bands["l1"]))
@@ -286,17 +306,19 @@ def gradient_heatmap(gradients: pd.DataFrame, labels: Sequence[str], columns: in
         )
         .mark_rect()
         .encode(
-            x=alt.X("s0:Q", title="step"),
+            x=alt.X("s0:Q", title="step", scale=alt.Scale(nice=False)),
             x2="s1:Q",
             y=alt.Y("y0:Q", title="layer", scale=alt.Scale(reverse=True, nice=False), axis=alt.Axis(tickMinStep=1)),
             y2="y1:Q",
-            color=alt.Color("g:Q", title="log₁₀ ‖dL/dW‖", scale=alt.Scale(scheme="viridis", domain=[low, high])),
+            color=alt.Color("g:Q", title="log₁₀ ratio",
+                            scale=alt.Scale(scheme="redblue", reverse=True, domain=list(HEAT_DOMAIN), domainMid=0,
+                                            clamp=True)),
             tooltip=[
                 alt.Tooltip("label:N", title="initializer"),
                 alt.Tooltip("l0:Q", title="from layer"),
                 alt.Tooltip("l1:Q", title="to layer"),
                 alt.Tooltip("s0:Q", title="from step"),
-                alt.Tooltip("g:Q", title="log₁₀ ‖dL/dW‖", format=".2f"),
+                alt.Tooltip("g:Q", title="log₁₀ of ‖dL/dW‖ ÷ output layer's", format=".2f"),
             ],
         )
         .properties(width=HEAT_PANEL[0], height=HEAT_PANEL[1])
@@ -304,7 +326,8 @@ def gradient_heatmap(gradients: pd.DataFrame, labels: Sequence[str], columns: in
     return chart.facet(
         facet=alt.Facet("label:N", title=None, sort=list(labels), header=alt.Header(labelFontSize=12, labelLimit=0)),
         columns=columns,
-    ).properties(title=alt.TitleParams("Gradient norm by layer and step", subtitle=subtitle, anchor="start"))
+    ).properties(title=alt.TitleParams("Does every layer learn? Each layer's gradient against the output layer's",
+                                       subtitle=subtitle, anchor="start"))
 
 
 SHARES = {"saturated": "share within 0.01 of a bound", "dead": "share exactly 0"}
@@ -331,15 +354,21 @@ def saturation_curve(saturation: pd.DataFrame, labels: Sequence[str], activation
         alt.Tooltip("step:Q", title="step"),
         alt.Tooltip("mean:Q", title="mean activation", format=".3g"),
     ] + [alt.Tooltip(f"{column}:Q", title=SHARES[column], format=".1%") for column in shown]
-    band = base.mark_area(opacity=0.12).encode(x=x, y=alt.Y("lo:Q", title="activation (mean ± std)"), y2="hi:Q",
-                                               color=init_color(labels, legend=False))
-    line = base.mark_line(point=True).encode(x=x, y="mean:Q", color=init_color(labels), tooltip=tooltip)
+    # The axis spans the middle 98% of the bands: one exploding start (std 1 under ReLU) would flatten the rest.
+    values = data[["lo", "hi"]].to_numpy(dtype=float).ravel()
+    values = values[np.isfinite(values)]
+    low, high = np.percentile(values, [1, 99]) if values.size else (0.0, 1.0)
+    y = alt.Y("lo:Q", title="activation (mean ± std)",
+              scale=alt.Scale(domain=[float(low), float(high) if high > low else float(low) + 1.0], clamp=True))
+    band = base.mark_area(opacity=0.12).encode(x=x, y=y, y2="hi:Q", color=init_color(labels, legend=False))
+    line = base.mark_line(point=True, clip=True).encode(x=x, y="mean:Q", color=init_color(labels), tooltip=tooltip)
     name = f" ({activation_label})" if activation_label else ""
     views = [alt.layer(band, line).properties(
         title=alt.TitleParams(f"Last hidden layer{name}: its activations",
-                              subtitle="Line: the mean on each step's batch; band: ± one standard deviation.",
+                              subtitle=["Line: the mean on each step's batch; band: ± one std.",
+                                        "Values beyond the axis are drawn at its edge."],
                               anchor="start"),
-        height=LINES_HEIGHT - 100,
+        width=SIDE_BY_SIDE_WIDTH, height=LINES_HEIGHT - 100,
     )]
     for column in shown:
         views.append(base.mark_line(point=True).encode(
@@ -348,7 +377,7 @@ def saturation_curve(saturation: pd.DataFrame, labels: Sequence[str], activation
         ).properties(
             title=alt.TitleParams(f"Last hidden layer{name}: {SHARES[column]}",
                                   subtitle="Where the derivative is about 0: no gradient passes.", anchor="start"),
-            height=LINES_HEIGHT - 100,
+            width=SIDE_BY_SIDE_WIDTH, height=LINES_HEIGHT - 100,
         ))
     return alt.hconcat(*views)
 

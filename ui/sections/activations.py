@@ -39,12 +39,11 @@ def render(ctx) -> None:
     if result.histograms.empty:
         show.message(explain.NOTHING_COMPUTED)
         return
-    show.chart(
-        layer_charts.histogram_grid(result.histograms, title=explain.histogram_title(network),
-                                    x_title="activation value", depth=network.depth),
-        width="content",
-    )
-    show.chart(layer_charts.layer_stats_chart(result.layers), width="stretch")
+    ran = ctx.plan.simulated
+    show.chart(lambda: layer_charts.histogram_grid(result.histograms, title=explain.histogram_title(network),
+                                                   x_title="activation value", depth=network.depth),
+               key=("activation histograms", ran), width="content")
+    show.chart(lambda: layer_charts.layer_stats_chart(result.layers), key=("layer statistics", ran), width="content")
     reproduce_part(ctx.plan.simulated)
     with st.expander("Per-layer numbers"):
         st.dataframe(result.layers, hide_index=True, width="stretch")

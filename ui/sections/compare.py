@@ -73,13 +73,14 @@ def compare_part(ctx) -> None:
     labels = [comparison.labels[key] for key in plan.keys]
     show.message(explain.setup(ctx.network, plan))
     show.messages(explain.run_notes(comparison))
-    show.chart(compare_charts.activation_std_chart(comparison.layers, labels), width="stretch")
+    shown = (plan.network, plan.keys)
+    show.chart(lambda: compare_charts.activation_std_chart(comparison.layers, labels), key=("compared std", shown))
     if not comparison.histograms.empty:
-        show.chart(
-            compare_charts.histogram_grid(comparison.histograms, labels, plan.network.depth, compare.GRID_LAYERS),
-            width="content",
-        )
-    show.chart(compare_charts.gradient_std_chart(comparison.layers, labels), width="stretch")
+        show.chart(lambda: compare_charts.histogram_grid(comparison.histograms, labels, plan.network.depth,
+                                                         compare.GRID_LAYERS),
+                   key=("compared histograms", shown), width="content")
+    show.chart(lambda: compare_charts.gradient_std_chart(comparison.layers, labels),
+               key=("compared gradients", shown))
     st.dataframe(explain.summary_table(comparison, ctx.network.activation), hide_index=True, width="stretch",
                  column_config=SUMMARY_COLUMNS)
 
@@ -114,19 +115,25 @@ def training_controls() -> Training:
     return link.training()
 
 
-def training_charts(result, labels: dict[str, str]) -> None:
+def training_charts(result, labels: dict[str, str], run: tuple) -> None:
+    """The training's charts and table; ``run`` identifies the run (the trainer's full arguments)."""
     diverged = result.diverged()
     named = {labels[k]: s for k, s in diverged.items()}
-    show.chart(training_charts_mod.training_curves(result.history, list(labels.values()), named, result.chance_loss))
+    names = list(labels.values())
+    show.chart(lambda: training_charts_mod.training_curves(result.history, names, named, result.chance_loss),
+               key=("training curves", run), width="content")
     st.dataframe(explain_training.summary_table(result), hide_index=True, width="stretch",
                  column_config=TRAINING_COLUMNS)
     show.message(explain_training.held_out_sentence(result))
-    show.chart(training_charts_mod.gradient_heatmap(result.gradients, list(labels.values())), width="content")
-    show.chart(training_charts_mod.saturation_curve(result.saturation, list(labels.values()),
-                                                    activations.get(result.activation).label))
+    show.chart(lambda: training_charts_mod.gradient_heatmap(result.gradients, names),
+               key=("training gradients", run), width="content")
+    show.chart(lambda: training_charts_mod.saturation_curve(result.saturation, names,
+                                                            activations.get(result.activation).label),
+               key=("training saturation", run), width="content")
     if result.boundary:
-        show.chart(training_charts_mod.decision_boundaries(result.boundary, labels, result.points, result.extent,
-                                                           diverged), width="content")
+        show.chart(lambda: training_charts_mod.decision_boundaries(result.boundary, labels, result.points,
+                                                                   result.extent, diverged),
+                   key=("decision maps", run), width="content")
 
 
 def training_arguments(network, asked: Training, fit) -> dict:
@@ -144,16 +151,16 @@ def train_part(ctx, keys: tuple[str, ...]) -> None:
     # Fitted again here: a fragment rerun brings new controls, and the budget depends on them.
     fit = planning.training(keys, asked)
     show.message(explain_training.lowered_note(fit, len(keys)))
+    arguments = training_arguments(ctx.network, asked, fit)
     try:
-        result = compute.train(keys, progress=compute.TrainingProgress(len(keys)),
-                               **training_arguments(ctx.network, asked, fit))
+        result = compute.train(keys, progress=compute.TrainingProgress(len(keys)), **arguments)
     except ValueError as problem:
         show.message(explain_training.training_failed(problem))
         return
     show.message(explain_training.setup_caption(result))
     labels = {key: init_keys.key_label(key) for key in keys}
     show.messages(explain_training.diverged_warnings(result))
-    training_charts(result, labels)
+    training_charts(result, labels, compute.training_key(keys, arguments))
     with st.expander("What to look for"):
         show.message(explain_training.what_to_look_for(result))
     link.write(ctx.plan.view)

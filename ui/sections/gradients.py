@@ -34,13 +34,11 @@ def backward_part(network, result, table) -> None:
     if frame.empty:
         show.message(explain.NO_FINITE_GRADIENT)
     else:
-        show.chart(gradient_charts.gradient_std_chart(frame), width="stretch")
+        show.chart(lambda: gradient_charts.gradient_std_chart(frame), key=("gradient std", network))
     if not result.gradient_histograms.empty:
-        show.chart(
-            layer_charts.histogram_grid(result.gradient_histograms, title="dL/dW per layer", x_title="dL/dW",
-                                        depth=network.depth, color="#4c78a8"),
-            width="content",
-        )
+        show.chart(lambda: layer_charts.histogram_grid(result.gradient_histograms, title="dL/dW per layer",
+                                                       x_title="dL/dW", depth=network.depth, color="#4c78a8"),
+                   key=("gradient histograms", network), width="content")
         show.message(explain.HISTOGRAM_CAPTION)
 
 
@@ -50,10 +48,9 @@ def bias_part(network, runs) -> None:
         show.message(explain.never_stops(network))
     else:
         title, y_title = explain.unit_share_titles(network)
-        show.chart(
-            gradient_charts.unit_share_chart(explain.unit_share_frame(network, runs), title=title, y_title=y_title),
-            width="stretch",
-        )
+        show.chart(lambda: gradient_charts.unit_share_chart(explain.unit_share_frame(network, runs), title=title,
+                                                            y_title=y_title),
+                   key=("unit shares", network))
     st.dataframe(explain.unit_share_table(network, runs), hide_index=True, width="stretch")
     show.message(explain.bias_effect(network, runs))
     show.message(explain.comparison_samples(network, runs))
@@ -74,9 +71,9 @@ def theory_part(network, result, table) -> None:
     variances, ratios = theory.variance_frames(result.layers, table)
     left, right = st.columns([3, 2])
     with left:
-        show.chart(theory_charts.variance_chart(variances))
+        show.chart(lambda: theory_charts.variance_chart(variances), key=("variances", network))
     with right:
-        show.chart(theory_charts.ratio_chart(ratios))
+        show.chart(lambda: theory_charts.ratio_chart(ratios), key=("variance ratios", network))
     show.messages([explain.notes_verdict(result, table), explain.theory_verdict(result, table)])
     if network.batch_norm:
         show.message(explain.BATCH_NORM_THEORY)

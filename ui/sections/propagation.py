@@ -44,9 +44,9 @@ def phase_part(network, q0: float):
     show.message(explain.phase_verdict(point, network.depth))
     grid, critical = compute.phase_grid(network.activation, network.bias, q0)
     show.message(explain.off_the_diagram(sigma_w2, sigma_b2))
-    chart = charts.phase_diagram_chart(grid, critical, (sigma_w2, sigma_b2))
-    st.altair_chart(show.projector(chart), width="stretch", on_select=move_to_cell, key=CHART_KEY,
-                    selection_mode=charts.PHASE_SELECTION)
+    show.chart(lambda: charts.phase_diagram_chart(grid, critical, (sigma_w2, sigma_b2)),
+               key=("phase diagram", network.activation, network.bias, q0, sigma_w2, sigma_b2),
+               on_select=move_to_cell, selection_mode=charts.PHASE_SELECTION, select_key=CHART_KEY)
     show.message(explain.PHASE_CLICK)
     return point
 
@@ -60,10 +60,11 @@ def pair_part(network, point, q0: float, view: str) -> None:
                    "correlation map, towards 1 in the ordered phase and c* < 1 in the chaotic one.")
     pair = compute.pair(network, float(c0), q0)
     left, right = st.columns(2)
+    shown = (network, float(c0), q0)
     with left:
-        show.chart(charts.correlation_chart(pair, c_star=point.c_star))
+        show.chart(lambda: charts.correlation_chart(pair, c_star=point.c_star), key=("pair correlation", shown))
     with right:
-        show.chart(charts.length_chart(pair, q_star=point.q_star))
+        show.chart(lambda: charts.length_chart(pair, q_star=point.q_star), key=("pair length", shown))
     show.message(explain.pair_verdict(pair, point, float(c0)))
     link.write(view)
 
@@ -72,11 +73,10 @@ def spectrum_part(network, plan, q0: float) -> None:
     st.subheader("The Jacobian's spectrum: dynamical isometry")
     show.message(explain.SPECTRUM_INTRO)
     show.messages(explain.spectrum_lowered(plan))
-    histogram, summary, predicted = compute.spectra(
-        network.activation, _sigma_w2(network), network.bias_std**2, plan.layers, plan.jacobian_width,
-        network.bias, network.seed, q0,
-    )
-    show.chart(charts.spectrum_chart(histogram))
+    arguments = (network.activation, _sigma_w2(network), network.bias_std**2, plan.layers, plan.jacobian_width,
+                 network.bias, network.seed, q0)
+    histogram, summary, predicted = compute.spectra(*arguments)
+    show.chart(lambda: charts.spectrum_chart(histogram), key=("spectra", arguments))
     show.message(explain.spectrum_verdict(summary, predicted, network.activation))
 
 

@@ -111,7 +111,8 @@ def training_part(activation: str, view: str) -> None:
         return
     show.messages([explain.setup(run), explain.constant_start(run), explain.resolution(run),
                    explain.perturbed_start(run)])
-    show.chart(symmetry_charts.training_chart(run.history, marker_step=run.eps_matters_at), width="content")
+    show.chart(lambda: symmetry_charts.training_chart(run.history, marker_step=run.eps_matters_at),
+               key=("symmetry over training", activation, float(eps)), width="content")
     summary = run.summary()
     st.dataframe(summary, hide_index=True, width="stretch",
                  column_config={name: st.column_config.NumberColumn(format="%.4g") for name in summary.columns[1:]})
