@@ -505,3 +505,18 @@ def test_the_decision_maps_mark_the_held_out_points():
     spec, text, size = _chart_facts(chart)
     assert "held out" in text and size < 30_000 and "NaN" not in text
     assert spec["title"]["text"] == "Decision maps after training"
+
+
+def test_relative_norms_divide_by_the_output_layer_of_the_same_network_and_step():
+    from playground.charts import training as charts
+
+    gradients = pd.DataFrame({
+        "label": ["a"] * 6 + ["b"] * 3,
+        "step": [0, 0, 0, 5, 5, 5, 0, 0, 0],
+        "layer": [1, 2, 3] * 3,
+        "grad_norm": [1e-6, 1e-3, 1e-2, 4.0, 2.0, 2.0, 1.0, 1.0, 0.0],
+    })
+    got = charts.relative_norms(gradients)
+    np.testing.assert_allclose(got[:6], [1e-4, 1e-1, 1.0, 2.0, 1.0, 1.0])
+    # b's output layer has no gradient: nothing to compare with.
+    assert not np.isfinite(got[6:]).any()

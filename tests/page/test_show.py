@@ -1,0 +1,60 @@
+"""ui.show: the chart spec the page sends, and its cache."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import pyarrow as pa
+
+from ui import show
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame({"layer": [1, 2, 3], "std": [0.5, 0.25, 0.125], "label": ["a", "b", "c"]})
+
+
+def _decoded(data: bytes) -> pd.DataFrame:
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all().to_pandas()
+
+
+def test_spec_carries_the_chart_rows_as_arrow_bytes_and_no_default_size():
+    chart = alt.Chart(_frame()).mark_line().encode(x="layer:Q", y="std:Q")
+    spec = show.to_spec(chart)
+    (data,) = spec["datasets"].values()
+    pd.testing.assert_frame_equal(_decoded(data), _frame())
+    assert "continuousWidth" not in spec.get("config", {}).get("view", {})
+    assert spec["mark"] == chart.to_dict()["mark"]
+
+
+def test_spec_keeps_a_chart_config_other_than_the_default_size():
+    chart = alt.Chart(_frame()).mark_point().encode(x="layer:Q").configure_legend(orient="bottom")
+    assert show.to_spec(chart)["config"]["legend"] == {"orient": "bottom"}
+
+
+def test_a_chart_is_built_once_per_key():
+    built = []
+
+    def build():
+        built.append(1)
+        return alt.Chart(_frame()).mark_bar().encode(x="label:N", y="std:Q")
+
+    key = ("test chart", len(built), id(built))
+    first = show._cached_spec(key, build)
+    second = show._cached_spec(key, build)
+    assert built == [1]
+    assert first == second
+    show._cached_spec(key + ("other",), build)
+    assert built == [1, 1]
+
+
+def test_projector_mode_enlarges_every_label_and_keeps_the_chart_config(monkeypatch):
+    spec = show.to_spec(alt.Chart(_frame()).mark_point().encode(x="layer:Q").configure_legend(orient="bottom"))
+    monkeypatch.setattr(show.st, "session_state", {"present": True})
+    big = show.projector(spec)
+    fonts = show.PROJECTOR_FONTS
+    assert big["config"]["legend"] == {"orient": "bottom", "labelFontSize": fonts["label"],
+                                       "titleFontSize": fonts["title"]}
+    assert big["config"]["axis"]["labelFontSize"] == fonts["label"]
+    assert big["config"]["title"]["fontSize"] == fonts["heading"]
+    monkeypatch.setattr(show.st, "session_state", {"present": False})
+    assert show.projector(spec) is spec
