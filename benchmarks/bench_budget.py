@@ -13,8 +13,9 @@ measurement runs in a fresh Python process, so nothing is cached:
 
 - ``compute s``: wall time of the simulation(s) the setting needs, after
   the imports (``simulate`` once, or once per compared initializer, plus a
-  lesson's own measurements); the gradients section's extra comparison
-  runs and the comparison's training are only in ``page s``;
+  lesson's own measurements, trainings included); the gradients
+  section's extra comparison runs and the comparison's training are only
+  in ``page s``;
 - ``compute MB``: that process's peak resident memory (ru_maxrss), imports
   included, and ``+MB`` the part above the process before the call;
 - ``page s``: wall time of one AppTest script run of the link (the whole
@@ -102,6 +103,14 @@ CORNERS: dict[str, dict[str, str]] = {
                                        "compare": ",".join(DEFAULT_COMPARED)},
     "compare 8 inits, 10x500 (notes)": {"view": "compare", "depth": "10", "width": "500", "samples": "1000",
                                         "activation": "tanh", "compare": ",".join(DEFAULT_COMPARED)},
+    # The training panel at the trainer's limits: the time budget lowers what it must.
+    "training 50x128 digits, Adam, 2000 steps": {"view": "compare", "dataset": "digits", "train_depth": "50",
+                                                 "train_width": "128", "optimizer": "adam", "steps": "2000",
+                                                 "batch_size": "256", "train_activation": "relu"},
+    "training 50x128 spirals, full batch, 2000 steps": {"view": "compare", "dataset": "spirals",
+                                                        "train_depth": "50", "train_width": "128",
+                                                        "optimizer": "gd", "steps": "2000",
+                                                        "train_activation": "tanh"},
 }
 # Every lesson's link: the lesson's own setting and the measurements it makes.
 CORNERS |= {f"lesson {key}": {"lesson": key} for key in LESSONS}
@@ -144,6 +153,7 @@ def compute_child(query: dict[str, str]) -> dict:
 
     import psutil
 
+    from playground import training
     from playground.simulation import simulate
 
     state, lesson, networks = planned_networks(query)
@@ -156,7 +166,7 @@ def compute_child(query: dict[str, str]) -> dict:
         if not result.finite:
             overflowed.append(network.init)
     if lesson:
-        lesson.measure(lambda network: simulate(**network.simulate_kwargs()))
+        lesson.measure(training.train if lesson.trains else lambda network: simulate(**network.simulate_kwargs()))
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {"seconds": seconds, "peak_mb": peak / 2**20, "grown_mb": (peak - before) / 2**20,

@@ -6,11 +6,12 @@ dA), passes element-wise over every unit a few times (bias, phi, phi', the
 loss), and pays a fixed price per step and per layer for the numpy calls
 whatever their size; every recorded step adds a forward pass over the
 held-out points (and, with minibatches, the first and last over the
-training split). Its four coefficients were fitted to ``train``'s own
-timings on the page's 2-core machine, shared and busy (load about 3:
-an idle machine takes about half): within 25% on settings from 1 to 8
-networks, 1 to 50 layers, widths 8 to 128. ``benchmarks/bench_compare.py``
-prints the estimate beside the measured time.
+training split), and every step updates every parameter in a few
+element-wise passes (twelve for Adam). Its five coefficients were fitted
+to ``train``'s own timings on the page's 2-core machine, idle, one BLAS
+thread (``benchmarks/fit_training_cost.py``, which prints the error on
+each setting). ``benchmarks/bench_compare.py`` prints the estimate beside
+the measured time.
 
 ``fit_training`` returns the settings a run will use and each one it
 lowered, with the reason, so that the page can say what and why. Nothing
@@ -39,13 +40,18 @@ RECORDED_STEPS = 50
 OPTIMIZER_KEYS = ("gd", "sgd", "adam")
 
 # The cost model's coefficients, in seconds (see the module's docstring).
-STEP_SECONDS = 8e-5
-LAYER_STEP_SECONDS = 1.1e-5
-MULTIPLY_ADD_SECONDS = 3.4e-11
-ELEMENT_SECONDS = 1.1e-9
-# What one training run may take by the estimate: the lessons' runs fit
-# (He et al.'s two 30-layer networks, 800 steps: about 2.2 s).
-BUDGET_SECONDS = 3.0
+STEP_SECONDS = 1.2e-4
+LAYER_STEP_SECONDS = 6e-6
+MULTIPLY_ADD_SECONDS = 1.6e-11
+ELEMENT_SECONDS = 2.1e-9
+# The update: one element-wise pass over every parameter costs UPDATE_SECONDS a value, and each
+# optimizer makes this many passes a step (optimizers.py: g *= lr, p -= g; Adam's twelve).
+UPDATE_SECONDS = 3.5e-10
+UPDATE_PASSES = {"gd": 2, "sgd": 2, "adam": 12}
+# What one training run may take by the estimate: with the comparison and the charts beside it, the
+# section stays near 3 s cold (the estimate is within about 20% of the run: fit_training_cost.py), and the
+# lessons' runs fit (He et al.'s two 30-layer networks, 800 steps: 1.72 s by the estimate).
+BUDGET_SECONDS = 1.8
 # What the budget never lowers below.
 MIN_POINTS = 50
 MIN_WIDTH = 16
@@ -95,12 +101,13 @@ def split_sizes(dataset: str, points: int = DEFAULT_POINTS, test_fraction: float
 
 def estimated_seconds(
     networks: int, depth: int, width: int, steps: int, *, inputs: int, outputs: int, batch: int,
-    train_points: int, test_points: int,
+    train_points: int, test_points: int, optimizer: str = "sgd",
 ) -> float:
     """Seconds one run takes by the cost model: ``networks`` networks, ``steps`` steps of ``batch`` rows."""
     sizes = [inputs] + [width] * depth + [outputs]
     weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
     units = sum(sizes[1:])
+    parameters = weights + units
     evaluated = recorded_count(steps) * test_points + (2 * train_points if batch < train_points else 0)
     trained = (steps + 1) * batch
     return (
@@ -108,6 +115,7 @@ def estimated_seconds(
         + LAYER_STEP_SECONDS * (steps + 1) * (depth + 1)
         + MULTIPLY_ADD_SECONDS * networks * weights * (3 * trained + evaluated)
         + ELEMENT_SECONDS * networks * units * (trained + evaluated)
+        + UPDATE_SECONDS * UPDATE_PASSES[optimizer] * networks * parameters * steps
     )
 
 
@@ -143,13 +151,13 @@ class TrainingFit:
 
 
 def _run_seconds(networks: int, dataset: str, depth: int, width: int, steps: int, points: int,
-                 batch_size: int | None, test_fraction: float) -> float:
+                 batch_size: int | None, test_fraction: float, optimizer: str) -> float:
     spec = data_mod.get(dataset)
     train, test = split_sizes(dataset, points, test_fraction)
     batch = min(batch_size, train) if batch_size else train
     outputs = 1 if spec.classes == 2 else spec.classes
     return estimated_seconds(networks, depth, width, steps, inputs=spec.features, outputs=outputs, batch=batch,
-                             train_points=train, test_points=test)
+                             train_points=train, test_points=test, optimizer=optimizer)
 
 
 def largest_fitting(fits: Callable[[int], bool], low: int, high: int) -> int:
@@ -186,7 +194,7 @@ def fit_training(
     def seconds(**change) -> float:
         s = used | change
         return _run_seconds(networks, dataset, s["depth"], s["width"], s["steps"], s["points"], s["batch_size"],
-                            test_fraction)
+                            test_fraction, optimizer)
 
     def lower(name: str, floor: int) -> None:
         if seconds() > budget_seconds and used[name] > floor:
@@ -205,7 +213,7 @@ def fit_training(
         for name in ("depth", "width", "steps", "points", "batch_size") if name in reasons
     )
     asked_seconds = _run_seconds(networks, dataset, asked["depth"], asked["width"], asked["steps"], asked["points"],
-                                 batch_size, test_fraction)
+                                 batch_size, test_fraction, optimizer)
     return TrainingFit(used["depth"], used["width"], used["steps"], used["points"], used["batch_size"], lowered,
                        asked_seconds, seconds(), budget_seconds)
 
@@ -218,7 +226,9 @@ def affordable_points(networks: int, depth: int, steps: int, requested: int = DE
     ``fit_training`` lowers the rest too.
     """
     def fits(n: int) -> bool:
-        return _run_seconds(networks, "circles", depth, width, steps, n, batch_size, TEST_FRACTION) <= BUDGET_SECONDS
+        optimizer = "gd" if batch_size is None else "sgd"
+        return _run_seconds(networks, "circles", depth, width, steps, n, batch_size, TEST_FRACTION,
+                            optimizer) <= BUDGET_SECONDS
 
     return largest_fitting(fits, MIN_POINTS, max(MIN_POINTS, int(requested)))
 

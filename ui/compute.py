@@ -107,13 +107,13 @@ def _train(arguments: tuple, _progress: TrainingProgress | None = None) -> train
             _progress.close()
 
 
-def train(keys, *, progress: TrainingProgress | None = None, **kwargs) -> training.TrainingResult:
+def run_training(keys, *, progress: TrainingProgress | None = None, **kwargs) -> training.TrainingResult:
     """``training.train``, cached: the training panel and the training lessons share its runs."""
     return _train(_training_arguments(keys, kwargs), _progress=progress)
 
 
 def training_key(keys, kwargs: dict) -> tuple:
-    """What identifies a training run, however it was asked for (the cache key of ``train``)."""
+    """What identifies a training run, however it was asked for (the cache key of ``run_training``)."""
     return _training_arguments(keys, kwargs)
 
 
@@ -161,4 +161,4 @@ def lesson_finding(key: str):
     section below shows the same runs without computing them again.
     """
     lesson = lessons.LESSONS[key]
-    return lesson.measure(train if lesson.trains else run_simulation)
+    return lesson.measure(run_training if lesson.trains else run_simulation)

@@ -411,6 +411,14 @@ def test_the_budget_keeps_what_fits_and_lowers_in_order():
     assert (capped.depth, capped.steps) == (training.MAX_DEPTH, training.MAX_STEPS) or "budget" in reasons.values()
 
 
+def test_adam_costs_its_ten_extra_passes_over_every_parameter_a_step():
+    shape = dict(inputs=64, outputs=10, batch=64, train_points=1347, test_points=450)
+    sgd = training_budget.estimated_seconds(8, 10, 64, 300, optimizer="sgd", **shape)
+    adam = training_budget.estimated_seconds(8, 10, 64, 300, optimizer="adam", **shape)
+    parameters = 64 * 64 + 9 * 64 * 64 + 64 * 10 + (10 * 64 + 10)
+    assert adam - sgd == pytest.approx(training_budget.UPDATE_SECONDS * 10 * 8 * parameters * 300)
+
+
 def test_the_budget_lowers_the_points_of_a_planar_set_first():
     fit = training_budget.fit_training(8, dataset="circles", depth=10, width=128, steps=300, optimizer="gd")
     assert fit.lowered[0].what == "points" and fit.points < 300

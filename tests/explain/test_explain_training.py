@@ -47,7 +47,7 @@ def test_the_setup_caption_says_what_was_trained_in_the_pages_numbers(circles):
 def test_a_lowered_budget_is_explained_and_an_unlowered_one_is_silent():
     fit = training_budget.fit_training(2, dataset="digits", depth=30, width=64, steps=800, optimizer="sgd")
     assert explain.lowered_note(fit, 2) is None
-    heavy = training_budget.fit_training(8, dataset="digits", depth=60, width=128, steps=2000, optimizer="gd")
+    heavy = training_budget.fit_training(8, dataset="digits", depth=60, width=128, steps=2000, optimizer="sgd")
     note = explain.lowered_note(heavy, 8)
     assert note.tone == "info"
     assert "depth 50 instead of 60 (the trainer's largest depth)" in note.text

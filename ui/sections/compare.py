@@ -153,7 +153,7 @@ def train_part(ctx, keys: tuple[str, ...]) -> None:
     show.message(explain_training.lowered_note(fit, len(keys)))
     arguments = training_arguments(ctx.network, asked, fit)
     try:
-        result = compute.train(keys, progress=compute.TrainingProgress(len(keys)), **arguments)
+        result = compute.run_training(keys, progress=compute.TrainingProgress(len(keys)), **arguments)
     except ValueError as problem:
         show.message(explain_training.training_failed(problem))
         return
