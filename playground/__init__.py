@@ -1,13 +1,17 @@
 """The weight-initialization playground's numbers: plain numpy and pandas, no Streamlit.
 
-- ``activations``, ``initializers``: the catalogue, one pure function each;
-- ``simulation``: the notes' experiment, per-layer forward and backward statistics;
+- ``activations``, ``initializers``, ``init_keys``: the catalogue, one pure function each, and its keys;
+- ``simulation``, ``draws``: the notes' experiment, per-layer forward and backward statistics, on cached base draws;
 - ``stats``, ``parallel``: statistics of big arrays, and a second thread for what numpy does on one core;
 - ``theory``: the variance argument and its mean-field recursion;
+- ``propagation``: mean-field signal propagation, the phase diagram, Jacobian spectra;
 - ``symmetry``: notes 001's worked example, exactly, and symmetry over training;
-- ``compare``, ``training``, ``datasets``: initializers side by side, and a toy network trained from each;
-- ``settings``, ``links``, ``budget``, ``lessons``, ``verdict``: what the page is set to and says;
-- ``charts``: Altair chart builders, frames in and charts out.
+- ``compare``: initializers side by side on one network;
+- ``networks``, ``optimizers``, ``losses``, ``training``, ``training_budget``, ``datasets``: networks trained from each;
+- ``settings``, ``links``, ``plan``, ``lessons``: what the page is set to, its links, its work budget, its lessons;
+- ``diagnosis``, ``explain``: what the numbers say, as typed messages;
+- ``reproduce``: a setting as a numpy script and as PyTorch and Keras code;
+- ``charts``: Altair chart builders, frames in and charts out (the only part that imports Altair).
 """
 
 import os
