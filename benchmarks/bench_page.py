@@ -90,7 +90,6 @@ def section_bytes() -> None:
 def browser_times(repeats: int) -> None:
     """A control change in the open page: the depth slider one step up (cold), then back (cached)."""
     from playwright.sync_api import sync_playwright
-
     from server import launch, streamlit_server, wait_until_done
 
     with streamlit_server() as server, sync_playwright() as p:

@@ -10,8 +10,8 @@ six of these allow (for leaky ReLU and SELU the sign of ``a`` is the sign of
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

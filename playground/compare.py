@@ -7,8 +7,8 @@ see ``init_keys.py``). Nothing here imports Streamlit or Altair.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd

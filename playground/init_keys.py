@@ -11,10 +11,9 @@ the standard U(±1/√n) of Glorot and Bengio's comparison at n = 64). The compa
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from . import initializers
-
 
 # The initializers a key may give one parameter after ':', and which.
 KEYED_PARAMS = {"normal": initializers.STD, "uniform": initializers.LIMIT}

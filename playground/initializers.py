@@ -14,8 +14,8 @@ here; Glorot and Bengio's own formula averages fan-in and fan-out
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

@@ -9,8 +9,8 @@ number written in advance.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 from .explain import lessons as measured
 from .explain import propagation as propagation_lessons

@@ -10,8 +10,9 @@ Markdown escaped, so the page can show them as they are.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from . import activations, datasets, init_keys, initializers, settings, symmetry, training
 from .compare import MAX_COMPARED

@@ -19,8 +19,8 @@ would exceed its own budget, the page lowers the width, and says so.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Sequence
 
 from .settings import DEPTH_RANGE, SAMPLES_RANGE, WIDTH_RANGE, Network, Training
 from .simulation import KEPT_WEIGHT_VALUES
@@ -158,7 +158,7 @@ class Plan:
     variants_skipped: bool = False
     comparison: ComparisonPlan | None = None
     training: TrainingFit | None = None
-    propagation: "PropagationPlan | None" = None
+    propagation: PropagationPlan | None = None
 
     def lowered_by(self, what: str) -> Lowered | None:
         return next((low for low in self.lowered if low.what == what), None)

@@ -24,6 +24,7 @@ from . import activations as act_mod
 from . import initializers as init_mod
 from .simulation import BATCH_NORM_EPS, RAW_INPUT_MEAN, RAW_INPUT_RANGE, RAW_INPUT_STD
 
+
 def _num(value: float) -> str:
     """A parameter as Python source: the shortest repr that reads back to the same float."""
     value = float(value)

@@ -62,7 +62,7 @@ class Network:
             dtype=self.dtype,
         )
 
-    def with_init(self, init: str, **params: float) -> "Network":
+    def with_init(self, init: str, **params: float) -> Network:
         """This network under another initializer, its parameters defaulted where not given."""
         full = initializers.get(init).defaults() | params
         return replace(self, init=init, init_params=tuple(sorted(full.items())))

@@ -13,9 +13,9 @@ the activations themselves. Nothing here imports Streamlit.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -93,7 +93,7 @@ class SimulationResult:
         return self.overflow_layer is None and self.gradient_overflow_layer is None
 
     @property
-    def limits(self) -> "Limits":
+    def limits(self) -> Limits:
         return Limits(self.overflow_layer, self.gradient_overflow_layer, self.underflow_layer, self.dtype)
 
 

@@ -49,8 +49,8 @@ Gauss-Hermite where that converges, closed forms and Monte Carlo.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -355,47 +355,14 @@ def _backward_variances(gain: float, layers: _Layers) -> Array:
     return delta
 
 
-def predicted_variance(
-    activation: str,
-    initializer: str,
-    *,
-    depth: int,
-    width: int,
-    bias: float = 0.0,
-    init_params: dict | None = None,
-    normalize_inputs: bool = True,
-    input_second_moment: float | None = None,
-    batch_norm: bool = False,
-    bias_std: float = 0.0,
-) -> Array:
-    """The mean-field prediction of Var(s_l), l = 1..depth: an array of length depth."""
-    return mean_field(
-        activation, initializer, depth=depth, width=width, bias=bias, init_params=init_params,
-        normalize_inputs=normalize_inputs, input_second_moment=input_second_moment, batch_norm=batch_norm,
-        bias_std=bias_std,
-    ).pre_variance
+def predicted_variance(activation: str, initializer: str, **settings) -> Array:
+    """The mean-field prediction of Var(s_l), l = 1..depth: ``mean_field(...).pre_variance``, the same arguments."""
+    return mean_field(activation, initializer, **settings).pre_variance
 
 
-def predicted_delta_variance(
-    activation: str,
-    initializer: str,
-    *,
-    depth: int,
-    width: int,
-    bias: float = 0.0,
-    init_params: dict | None = None,
-    normalize_inputs: bool = True,
-    input_second_moment: float | None = None,
-    batch_norm: bool = False,
-    n_samples: int | None = None,
-    bias_std: float = 0.0,
-) -> Array:
-    """The mean-field prediction of Var(dL/ds_l) per example, l = 1..depth."""
-    return mean_field(
-        activation, initializer, depth=depth, width=width, bias=bias, init_params=init_params,
-        normalize_inputs=normalize_inputs, input_second_moment=input_second_moment, batch_norm=batch_norm,
-        n_samples=n_samples, bias_std=bias_std,
-    ).delta_variance
+def predicted_delta_variance(activation: str, initializer: str, **settings) -> Array:
+    """The mean-field prediction of Var(dL/ds_l) per example, l = 1..depth: ``mean_field(...).delta_variance``."""
+    return mean_field(activation, initializer, **settings).delta_variance
 
 
 def notes_variance(

@@ -8,8 +8,9 @@ headless Chromium).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -51,3 +52,34 @@ def assert_shown(at: AppTest, messages) -> None:
             continue
         texts = [element.value for element in at.get(message.tone)]
         assert message.text in texts, f"not shown as {message.tone}: {message.text[:120]!r}"
+
+
+# --- runs shared by the tests of a session (the training lessons take seconds each) ---
+
+
+@cache
+def simulated(network):
+    """``simulate`` of a ``settings.Network``, run once per session."""
+    from playground.simulation import simulate
+
+    return simulate(**network.simulate_kwargs())
+
+
+@cache
+def _trained(keys: tuple, arguments: tuple):
+    from playground.training import train
+
+    return train(keys, **dict(arguments))
+
+
+def trained(keys, **kwargs):
+    """``training.train``, each run once per session."""
+    return _trained(tuple(keys), tuple(sorted(kwargs.items())))
+
+
+def measured(key: str):
+    """A lesson's live finding, from the session's shared runs."""
+    from playground.lessons import LESSONS
+
+    lesson = LESSONS[key]
+    return lesson.measure(trained if lesson.trains else simulated)

@@ -8,7 +8,7 @@ browser by Vega-Lite's split, flatten and window transforms. A histogram of
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd

@@ -9,7 +9,7 @@ returns ``Message``s, frames of formatted numbers, or chart titles.
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd

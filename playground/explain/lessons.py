@@ -8,9 +8,9 @@ holds in them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
-from typing import Callable
 
 from .. import symmetry
 from ..settings import Network

@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import propagation as prop
-from .message import Finding
-from .message import Message, number, percent
+from .message import Finding, Message, number, percent
 
 # The edge-of-chaos lesson: tanh at sigma_b^2 = 0.05 (Poole et al.'s example, critical at sigma_w^2 = 1.76),
 # one network per sigma_w^2, 50 layers of 200 units, 16 input pairs at c0 = 0.9.

@@ -7,8 +7,8 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 from typing import NamedTuple

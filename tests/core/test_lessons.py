@@ -1,40 +1,16 @@
 """Every lesson's claim holds in its own numbers, and its link is stable."""
 
-from functools import lru_cache
-
 import pytest
+from conftest import measured, simulated
 
 from playground import links, plan
 from playground.explain.message import number
 from playground.lessons import LESSON_ORDER, LESSONS, neighbours
 from playground.settings import Network
-from playground.simulation import simulate
-from playground.training import train
-
-
-
-@lru_cache(maxsize=None)
-def run(network: Network):
-    return simulate(**network.simulate_kwargs())
-
-
-@lru_cache(maxsize=None)
-def _trained(keys: tuple, arguments: tuple):
-    return train(keys, **dict(arguments))
-
-
-def trainer(keys, **kwargs):
-    """``training.train``, each run once for the whole module (the training lessons take seconds)."""
-    return _trained(tuple(keys), tuple(sorted(kwargs.items())))
-
-
-def measure(key: str):
-    lesson = LESSONS[key]
-    return lesson.measure(trainer if lesson.trains else run)
 
 
 def std(network: Network):
-    s = run(network).layers["std"]
+    s = simulated(network).layers["std"]
     return s.iloc[0], s.iloc[-1]
 
 
@@ -48,7 +24,7 @@ def test_the_lessons_are_numbered_in_teaching_order():
 
 @pytest.mark.parametrize("key", LESSON_ORDER)
 def test_every_claim_holds_in_its_own_numbers(key):
-    finding = measure(key)
+    finding = measured(key)
     assert finding.holds, finding.text
 
 
@@ -64,7 +40,7 @@ def test_every_lesson_has_a_stable_link(key):
 def test_small_weights_lesson():
     first, last = std(LESSONS["small-weights"].state.network)
     assert last < 1e-5 * first
-    assert number(first) in LESSONS["small-weights"].measure(run).text
+    assert number(first) in LESSONS["small-weights"].measure(simulated).text
 
 
 def test_he_lesson():
@@ -73,18 +49,18 @@ def test_he_lesson():
     lecun_first, lecun_last = std(net.with_init("lecun_normal"))
     assert 0.5 < he_last / he_first < 2
     assert lecun_last / lecun_first < 0.5
-    assert number(lecun_last) in LESSONS["he"].measure(run).text
+    assert number(lecun_last) in LESSONS["he"].measure(simulated).text
 
 
 def test_batch_norm_lesson():
     net = LESSONS["batch-norm"].state.network
-    assert net.batch_norm and run(net).layers["std"].min() > 0.5
+    assert net.batch_norm and simulated(net).layers["std"].min() > 0.5
     assert std(net.__class__(**{**net.__dict__, "batch_norm": False}))[1] < 1e-5
 
 
 def test_a_changed_claim_would_fail():
     # The measure reads the numbers: a runner that returns other numbers breaks the claim.
-    other = lambda network: run(network.with_init("lecun_normal"))  # noqa: E731
+    other = lambda network: simulated(network.with_init("lecun_normal"))  # noqa: E731
     assert not LESSONS["small-weights"].measure(other).holds
 
 

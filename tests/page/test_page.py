@@ -6,12 +6,11 @@ from conftest import assert_shown
 from streamlit.testing.v1 import AppTest
 
 from playground import activations, initializers, links, plan, reproduce
-from playground.settings import VIEWS
-from playground.simulation import simulate
 from playground.diagnosis import diagnose
 from playground.explain import activations as explain
 from playground.explain.activations import verdict
-from playground.settings import Network
+from playground.settings import VIEWS, Network
+from playground.simulation import simulate
 
 SMALL = {"depth": "3", "width": "40", "samples": "100"}
 

@@ -13,7 +13,6 @@ from playground.settings import Network
 from playground.simulation import simulate
 
 
-
 def gradients_page(page, **params) -> AppTest:
     at = page(view="gradients", **params)
     assert not at.exception, [e.value for e in at.exception]

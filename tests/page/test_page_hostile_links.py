@@ -27,11 +27,10 @@ from streamlit.testing.v1 import AppTest
 
 from playground import activations, datasets, init_keys, initializers, links, plan, symmetry, training
 from playground import settings as page_settings
-from playground.settings import VIEWS, Network, PageState, Symmetry, Training
 from playground.explain.notes import simulation_notes
-from playground.simulation import simulate
-
 from playground.lessons import LESSONS
+from playground.settings import VIEWS, Network, PageState, Symmetry, Training
+from playground.simulation import simulate
 
 # The page marks the link's notes with a link icon (an emoji or a Material icon).
 LINK_ICONS = ("🔗", ":material/link")

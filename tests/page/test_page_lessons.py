@@ -1,33 +1,9 @@
 """Every lesson renders on the page with its live caption, and the stepper walks through them."""
 
-from functools import lru_cache
-
 import pytest
+from conftest import measured
 
 from playground.lessons import LESSON_ORDER, LESSONS
-from playground.settings import Network
-from playground.simulation import simulate
-from playground.training import train
-
-
-@lru_cache(maxsize=None)
-def run(network: Network):
-    return simulate(**network.simulate_kwargs())
-
-
-@lru_cache(maxsize=None)
-def _trained(keys: tuple, arguments: tuple):
-    return train(keys, **dict(arguments))
-
-
-def trainer(keys, **kwargs):
-    """``training.train``, each run once for the whole module (the training lessons take seconds)."""
-    return _trained(tuple(keys), tuple(sorted(kwargs.items())))
-
-
-def measure(key: str):
-    lesson = LESSONS[key]
-    return lesson.measure(trainer if lesson.trains else run)
 
 
 @pytest.mark.parametrize("key", LESSON_ORDER)
@@ -37,7 +13,7 @@ def test_every_lesson_renders(page, key):
     assert at.selectbox(key="lesson").value == key
     caption = " ".join(i.value for i in at.info)
     assert LESSONS[key].title in caption
-    assert measure(key).text in caption
+    assert measured(key).text in caption
     assert at.query_params["lesson"] == key
 
 

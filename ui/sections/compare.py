@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
 from dataclasses import replace
+
+import streamlit as st
 
 from playground import activations, compare, datasets, init_keys, training
 from playground import plan as planning
@@ -13,7 +13,13 @@ from playground.charts import training as training_charts_mod
 from playground.explain import compare as explain
 from playground.explain import training as explain_training
 from playground.settings import (
-    BATCH_CHOICES, DEFAULT_COMPARED, LR_STEPS, STEPS_CHOICES, TRAIN_DEPTH_RANGE, TRAIN_WIDTH_RANGE, Training,
+    BATCH_CHOICES,
+    DEFAULT_COMPARED,
+    LR_STEPS,
+    STEPS_CHOICES,
+    TRAIN_DEPTH_RANGE,
+    TRAIN_WIDTH_RANGE,
+    Training,
 )
 
 from .. import compute, link, show

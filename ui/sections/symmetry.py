@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from playground import symmetry
-from playground.settings import Symmetry
 from playground.charts import symmetry as symmetry_charts
 from playground.explain import symmetry as explain
+from playground.settings import Symmetry
 from playground.symmetry import latex_matrix as M
 from playground.symmetry import latex_number
 
