@@ -47,7 +47,10 @@ OBSERVER = """
     new MutationObserver(() => window.__states.push([app.getAttribute('data-test-script-state'), performance.now()]))
       .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
   };
-  const find = () => { const app = document.querySelector("[data-testid='stApp']"); if (app) watch(app); else requestAnimationFrame(find); };
+  const find = () => {
+    const app = document.querySelector("[data-testid='stApp']");
+    if (app) watch(app); else requestAnimationFrame(find);
+  };
   find();
 })();
 """
@@ -80,7 +83,9 @@ def timed(tab, act) -> float:
 
 
 def section(tab, label: str):
-    return lambda: tab.locator("[data-testid='stMain'] [data-testid='stRadio']").first.get_by_text(label, exact=True).click()
+    return lambda: (
+        tab.locator("[data-testid='stMain'] [data-testid='stRadio']").first.get_by_text(label, exact=True).click()
+    )
 
 
 def select(tab, box: str, option: str):
@@ -117,7 +122,11 @@ def walk(tab) -> list[tuple[str, str, float]]:
             run("activation → sigmoid (gradients)", "computed", select(tab, "Activation", "sigmoid"))
             run("activation → tanh (gradients)", "cached", select(tab, "Activation", "tanh"))
         elif label == "Signal propagation":
-            run("pair correlation c0 one step up (propagation)", "computed", slider_key(tab, "Starting correlation", "ArrowRight"))
+            run(
+                "pair correlation c0 one step up (propagation)",
+                "computed",
+                slider_key(tab, "Starting correlation", "ArrowRight"),
+            )
             run("c0 back (propagation)", "cached", slider_key(tab, "Starting correlation", "ArrowLeft"))
         elif label == "Symmetry":
             run("ε one step up (symmetry)", "computed", slider_key(tab, "Perturbation", "ArrowRight"))
@@ -158,9 +167,13 @@ def main() -> None:
         worst = max(values)
         ok = worst <= TARGETS[kind]
         misses += not ok
-        print(f"{name:<44}{kind:<10}{statistics.median(values):>9.2f}{worst:>9.2f}  "
-              f"<= {TARGETS[kind]} {'ok' if ok else 'MISS'}")
-    print("every action within target" if not misses and max(firsts) <= TARGETS["first"] else f"{misses} action(s) miss")
+        print(
+            f"{name:<44}{kind:<10}{statistics.median(values):>9.2f}{worst:>9.2f}  "
+            f"<= {TARGETS[kind]} {'ok' if ok else 'MISS'}"
+        )
+    print(
+        "every action within target" if not misses and max(firsts) <= TARGETS["first"] else f"{misses} action(s) miss"
+    )
 
 
 if __name__ == "__main__":

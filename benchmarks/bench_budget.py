@@ -48,7 +48,11 @@ APP = str(ROOT / "streamlit_app.py")
 TIME_TARGET = 3.0
 MEMORY_TARGET = 500.0
 
-BIG = {"depth": str(settings.DEPTH_RANGE[1]), "width": str(settings.WIDTH_RANGE[1]), "samples": str(settings.SAMPLES_RANGE[1])}
+BIG = {
+    "depth": str(settings.DEPTH_RANGE[1]),
+    "width": str(settings.WIDTH_RANGE[1]),
+    "samples": str(settings.SAMPLES_RANGE[1]),
+}
 # Initializers under which each activation's signal stays finite through 100 layers, so that
 # the whole backward pass runs (an overflow stops the experiment early and costs less).
 KEEPS_SIGNAL = {

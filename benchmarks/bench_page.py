@@ -66,7 +66,7 @@ def script_times(repeats: int) -> None:
     cold, cached = [], []
     activations = ["relu", "sigmoid", "selu", "leaky_relu", "linear"]
     for name in activations[:repeats]:
-        cold.append(timed(lambda: at.selectbox(key="activation").set_value(name).run()))
+        cold.append(timed(lambda name=name: at.selectbox(key="activation").set_value(name).run()))
         cached.append(timed(lambda: at.selectbox(key="activation").set_value("tanh").run()))
         assert not at.exception
     print(f"first view (default setting, empty caches): {first:.3f} s")

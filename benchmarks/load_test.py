@@ -32,6 +32,7 @@ resident memory (sampled with psutil every 0.2 s).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import random
@@ -165,56 +166,67 @@ def random_link(rng: random.Random, session: int) -> str:
     })
 
 
+@dataclass
+class Tally:
+    """What one simulated user measured; added to the shared results when the user leaves."""
+
+    name: str
+    records: list[Record] = field(default_factory=list)
+    firsts: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def note(self, found: list[str]) -> None:
+        self.errors.extend(f"{self.name}: {e}" for e in found)
+
+
+@contextlib.contextmanager
+def tallied(name: str, session: Session, args, results: dict, lock: threading.Lock):
+    """Yields a Tally; a timeout or a dropped connection ends the user with an error, never the run."""
+    tally = Tally(name)
+    try:
+        yield tally
+    except websocket.WebSocketTimeoutException:
+        tally.errors.append(f"{name}: no answer within {args.timeout:g} s")
+    except (websocket.WebSocketException, OSError) as problem:
+        tally.errors.append(f"{name}: connection: {type(problem).__name__}: {problem}")
+    finally:
+        session.close()
+        with lock:
+            results["records"].extend(tally.records)
+            results["firsts"].extend(tally.firsts)
+            results["errors"].extend(tally.errors)
+
+
 def student(index: int, url: str, args, start: float, deadline: float, results: dict, lock: threading.Lock) -> None:
     """One student: opens each lesson's link when the teacher moves on, then tries one control."""
     from playground.lessons import LESSON_ORDER
 
     rng = random.Random(args.seed * 104729 + index)
     session = Session(url, args.timeout)
-    records: list[Record] = []
-    firsts: list[float] = []
-    errors: list[str] = []
-    try:
+    with tallied(f"student {index}", session, args, results, lock) as tally:
         for step in itertools.count():
             at = start + step * args.pace + rng.uniform(0.0, 2.0)
             if at >= deadline:
                 break
             time.sleep(max(0.0, at - time.monotonic()))
             seconds, found = session.open(urlencode({"lesson": LESSON_ORDER[step % len(LESSON_ORDER)]}))
-            firsts.append(seconds)
-            errors.extend(f"student {index}: {e}" for e in found)
+            tally.firsts.append(seconds)
+            tally.note(found)
             time.sleep(rng.uniform(*args.think))
             widget = session.widgets.get("activation")
             if widget is not None and time.monotonic() < deadline:
                 seconds, found = session.set("activation", rng.choice(widget.options))
-                records.append(Record("lesson, activation", session.view, seconds))
-                errors.extend(f"student {index}: {e}" for e in found)
-    except websocket.WebSocketTimeoutException:
-        errors.append(f"student {index}: no answer within {args.timeout:g} s")
-    except (websocket.WebSocketException, OSError) as problem:
-        errors.append(f"student {index}: connection: {type(problem).__name__}: {problem}")
-    finally:
-        session.close()
-        with lock:
-            results["records"].extend(records)
-            results["firsts"].extend(firsts)
-            results["errors"].extend(errors)
+                tally.records.append(Record("lesson, activation", session.view, seconds))
+                tally.note(found)
 
 
 def visitor(index: int, url: str, args, deadline: float, results: dict, lock: threading.Lock) -> None:
     rng = random.Random(args.seed * 7919 + index)
     session = Session(url, args.timeout)
-    records: list[Record] = []
-    firsts: list[float] = []
-    errors: list[str] = []
-
-    def note_errors(found: list[str]) -> None:
-        errors.extend(f"session {index}: {e}" for e in found)
-
-    try:
+    with tallied(f"session {index}", session, args, results, lock) as tally:
         seconds, found = session.open(random_link(rng, index))
-        firsts.append(seconds)
-        note_errors(found)
+        tally.firsts.append(seconds)
+        tally.note(found)
         while time.monotonic() < deadline:
             time.sleep(rng.uniform(*args.think))
             if time.monotonic() >= deadline:
@@ -222,12 +234,12 @@ def visitor(index: int, url: str, args, deadline: float, results: dict, lock: th
             move = rng.choices(MOVES, MOVE_WEIGHTS)[0]
             if move == "new link":
                 seconds, found = session.open(random_link(rng, index))
-                firsts.append(seconds)
-                note_errors(found)
+                tally.firsts.append(seconds)
+                tally.note(found)
                 continue
             widget = session.widgets.get(move)
             if widget is None:
-                errors.append(f"session {index}: no {move} control on the page")
+                tally.errors.append(f"session {index}: no {move} control on the page")
                 continue
             if widget.kind in ("selectbox", "radio"):
                 value = rng.choice(widget.options)
@@ -240,18 +252,8 @@ def visitor(index: int, url: str, args, deadline: float, results: dict, lock: th
             else:  # seed
                 value = rng.randrange(2**31 - 1)
             seconds, found = session.set(move, value)
-            records.append(Record(move, session.view, seconds))
-            note_errors(found)
-    except websocket.WebSocketTimeoutException:
-        errors.append(f"session {index}: no answer within {args.timeout:g} s")
-    except (websocket.WebSocketException, OSError) as problem:
-        errors.append(f"session {index}: connection: {type(problem).__name__}: {problem}")
-    finally:
-        session.close()
-        with lock:
-            results["records"].extend(records)
-            results["firsts"].extend(firsts)
-            results["errors"].extend(errors)
+            tally.records.append(Record(move, session.view, seconds))
+            tally.note(found)
 
 
 def percentiles(values: list[float]) -> str:
@@ -263,7 +265,7 @@ def percentiles(values: list[float]) -> str:
             f"max {values[-1]:6.2f} s")
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=20, help="sessions following the teacher's lesson links")
     parser.add_argument("--explorers", type=int, default=10, help="sessions exploring settings of their own")
@@ -274,7 +276,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--env", nargs="*", default=[], metavar="NAME=VALUE",
                         help="environment of the server, e.g. OPENBLAS_NUM_THREADS=1 PLAYGROUND_THREADS=1")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     env = dict(item.split("=", 1) for item in args.env)
 
     with streamlit_server(env=env) as running:

@@ -4,8 +4,8 @@ A key is an initializer of the registry (``"he_normal"``) with its default
 parameters, ``"normal:<std>"`` for a fixed standard deviation
 (``"normal:0.01"``, the notes' small weights; ``"normal:1"``, their large
 ones), or ``"uniform:<limit>"`` for U(-limit, limit) (``"uniform:0.125"``:
-the standard U(±1/√n) of Glorot and Bengio's comparison at n = 64). The comparison, the training and the link all read keys through
-``parse_key``.
+the standard U(±1/√n) of Glorot and Bengio's comparison at n = 64). The comparison,
+the training and the link all read keys through ``parse_key``.
 """
 
 from __future__ import annotations

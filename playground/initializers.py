@@ -161,7 +161,9 @@ def xavier_normal(
     feedforward neural networks": a compromise between keeping the forward
     variance (1/fan_in) and the backward variance (1/fan_out).
     """
-    return _scaled(_base(base, standard_normal, fan_in, fan_out, rng, dtype), scaled_std(fan_in, fan_out, mode="fan_avg"))
+    return _scaled(
+        _base(base, standard_normal, fan_in, fan_out, rng, dtype), scaled_std(fan_in, fan_out, mode="fan_avg")
+    )
 
 
 def xavier_uniform(
@@ -217,7 +219,9 @@ def sparse(fan_in: int, fan_out: int, rng: np.random.Generator, *, nonzero: int 
     the notes' "sparse initialization". Each unit's sum of squared weights is
     then about 1 whatever fan_in is: n Var(w) = 1 as for ``lecun_normal``.
     """
-    return _scaled(_base(base, sparse_normal, fan_in, fan_out, rng, dtype, nonzero=nonzero), 1.0 / math.sqrt(int(nonzero)))
+    return _scaled(
+        _base(base, sparse_normal, fan_in, fan_out, rng, dtype, nonzero=nonzero), 1.0 / math.sqrt(int(nonzero))
+    )
 
 
 # --- the registry ------------------------------------------------------------

@@ -317,7 +317,9 @@ class Trace:
     final: Params
 
 
-def gradient_descent(activation: str, start: Params, X: Array, y: Array, *, steps: int = STEPS, lr: float = LR) -> Trace:
+def gradient_descent(
+    activation: str, start: Params, X: Array, y: Array, *, steps: int = STEPS, lr: float = LR
+) -> Trace:
     """Full-batch gradient descent on the mean cross-entropy, all C networks at once.
 
     Hidden layer: a = phi(X W1 + b1); output: y_hat = sigmoid(a W2 + b2).

@@ -303,7 +303,9 @@ class _Layers:
     shrink: Array  # what batch norm divides delta's variance by
 
 
-def _batch_norm_layer(spec, gain: float, incoming_var: float, n_samples: int | None) -> tuple[float, float, float, float]:
+def _batch_norm_layer(
+    spec, gain: float, incoming_var: float, n_samples: int | None
+) -> tuple[float, float, float, float]:
     """One layer under batch norm: E[a^2], Var(a), E[phi'^2] and what delta's variance is divided by."""
     v = gain * incoming_var
     r = v / (v + BATCH_NORM_EPS)
@@ -473,7 +475,9 @@ def variance_frames(layers: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataF
     variances = variances[np.tile(ok, len(sources)) & variances["variance"].notna()]
     ratios = pd.concat(
         [
-            pd.DataFrame({"layer": layers["layer"], "source": name, "ratio": ratio_of_positive(measured, sources[name])})
+            pd.DataFrame(
+                {"layer": layers["layer"], "source": name, "ratio": ratio_of_positive(measured, sources[name])}
+            )
             for name in ("mean-field theory", "notes' formula")
         ],
         ignore_index=True,

@@ -88,9 +88,16 @@ def _network_controls(widest: int) -> None:
     st.number_input("Bias (every unit)", min_value=BIAS_RANGE[0], max_value=BIAS_RANGE[1], step=0.01, key="bias",
                     help="The constant every bias starts at: 0, or 0.01 as some do for ReLU (notes 003).")
     with st.expander("Advanced"):
-        st.number_input("Bias std (σ_b)", min_value=BIAS_STD_RANGE[0], max_value=BIAS_STD_RANGE[1], step=0.05,
-                        key="bias_std", format="%.4g", help="Each unit's bias is drawn once from N(b, σ_b²); 0 gives every unit "
-                        "the bias b. Signal propagation's σ_b² (the Signal propagation section).")
+        st.number_input(
+            "Bias std (σ_b)",
+            min_value=BIAS_STD_RANGE[0],
+            max_value=BIAS_STD_RANGE[1],
+            step=0.05,
+            key="bias_std",
+            format="%.4g",
+            help="Each unit's bias is drawn once from N(b, σ_b²); 0 gives every unit "
+            "the bias b. Signal propagation's σ_b² (the Signal propagation section).",
+        )
         st.slider("Samples", *SAMPLES_RANGE, step=10, key="samples",
                   help="Examples in the batch pushed through the network (the notes use 1000).")
         st.number_input("Seed", min_value=SEED_RANGE[0], max_value=SEED_RANGE[1], step=1, key="seed",

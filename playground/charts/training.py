@@ -277,10 +277,12 @@ def gradient_heatmap(gradients: pd.DataFrame, labels: Sequence[str], columns: in
     cells = gradient_cells(gradients)
     drawn = cells.dropna(subset=["g"])
     missing = [label for label in labels if label not in set(drawn["label"])]
-    subtitle = ["Colour: log₁₀ of (the layer's ‖dL/dW‖ ÷ the output layer's), geometric mean over the cell.",
-                f"0 (white): as fast as the output layer; {HEAT_DOMAIN[0]:g}: {10 ** -HEAT_DOMAIN[0]:,.0f} times slower. "
-                f"Clipped at {HEAT_DOMAIN[0]:g} and +{HEAT_DOMAIN[1]:g}.",
-                "Layer 1 is next to the input; the last row is the output layer."]
+    subtitle = [
+        "Colour: log₁₀ of (the layer's ‖dL/dW‖ ÷ the output layer's), geometric mean over the cell.",
+        f"0 (white): as fast as the output layer; {HEAT_DOMAIN[0]:g}: {10 ** -HEAT_DOMAIN[0]:,.0f} times slower. "
+        f"Clipped at {HEAT_DOMAIN[0]:g} and +{HEAT_DOMAIN[1]:g}.",
+        "Layer 1 is next to the input; the last row is the output layer.",
+    ]
     if len(drawn) < len(cells):
         where = f" No panel for {', '.join(missing)}: blank throughout." if missing else ""
         subtitle.append("Blank: no gradient (exactly 0, as when a ReLU layer is all dead, or not finite)." + where)

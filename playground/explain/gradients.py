@@ -99,7 +99,9 @@ def _notes_sentence(result, table: pd.DataFrame) -> str:
     measured = measured_variance(layers)
     notes = table["notes_variance"].to_numpy(dtype=float)
     ratio = ratio_of_positive(measured, notes)
-    index = _first(_off(ratio, NOTES_GAP) & _off(ratio_of_positive(table["pre_variance"].to_numpy(dtype=float), notes), NOTES_GAP))
+    index = _first(
+        _off(ratio, NOTES_GAP) & _off(ratio_of_positive(table["pre_variance"].to_numpy(dtype=float), notes), NOTES_GAP)
+    )
     if index is None:
         shown = ratio[np.isfinite(ratio)]
         if shown.size == 0:
@@ -292,7 +294,9 @@ def by_bias(runs: Runs) -> dict[float, SimulationResult]:
 
 
 def bias_heading(runs: Runs) -> Message:
-    return Message("markdown", f"##### What the bias constant does: {' against '.join(f'b = {b:g}' for b in by_bias(runs))}")
+    return Message(
+        "markdown", f"##### What the bias constant does: {' against '.join(f'b = {b:g}' for b in by_bias(runs))}"
+    )
 
 
 def never_stops(network) -> Message:

@@ -65,7 +65,9 @@ def simulation_notes(result, prefix: str = "") -> list[Message]:
     return [Message("warning", prefix + text, ":material/warning:") for text in texts]
 
 
-def header(plan, result, link_notes_given: Iterable[str], lesson_and_finding: tuple[Lesson, Finding] | None) -> list[Message]:
+def header(
+    plan, result, link_notes_given: Iterable[str], lesson_and_finding: tuple[Lesson, Finding] | None
+) -> list[Message]:
     """Every note above the section, in order: the link's, the lesson's, the budget's, the simulation's."""
     said = link_notes(link_notes_given)
     if lesson_and_finding:

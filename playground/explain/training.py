@@ -62,16 +62,20 @@ def setup_caption(result: training.TrainingResult) -> Message:
     head = ("1 sigmoid output, binary cross-entropy" if result.classes == 2
             else f"{whole(result.classes)} softmax outputs, cross-entropy")
     constant = " (a pixel constant over them is only centred)" if not spec.planar else ""
-    return Message("caption", (
-        f"{whole(result.train_points)} training points of {spec.label} and {whole(result.test_points)} held out "
-        f"(a stratified {percent(result.test_points / (result.train_points + result.test_points), 0)}, never "
-        f"trained on), standardized per {features} with the training points' mean and standard deviation"
-        f"{constant}. Each initializer's network: {whole(spec.features)} inputs → {whole(result.depth)} "
-        f"{act_mod.get(result.activation).label} layers of {whole(result.width)} units (hidden biases {_biases(result)}) "
-        f"→ {head}, {_optimizer_words(result)}, seed {whole(result.seed)}. The initializer "
-        "draws every weight matrix, the output layer's too (a different read-out would hide the symmetry of zero "
-        "and constant starts)."
-    ))
+    return Message(
+        "caption",
+        (
+            f"{whole(result.train_points)} training points of {spec.label} and {whole(result.test_points)} held out "
+            f"(a stratified {percent(result.test_points / (result.train_points + result.test_points), 0)}, never "
+            f"trained on), standardized per {features} with the training points' mean and standard deviation"
+            f"{constant}. Each initializer's network: {whole(spec.features)} inputs → {whole(result.depth)} "
+            f"{act_mod.get(result.activation).label} layers of {whole(result.width)} units "
+            f"(hidden biases {_biases(result)}) "
+            f"→ {head}, {_optimizer_words(result)}, seed {whole(result.seed)}. The initializer "
+            "draws every weight matrix, the output layer's too (a different read-out would hide the symmetry of zero "
+            "and constant starts)."
+        ),
+    )
 
 
 _WHAT = {"depth": "depth", "width": "width", "steps": "steps", "points": "points", "batch_size": "batch size"}
@@ -181,6 +185,12 @@ def held_out_sentence(result: training.TrainingResult, key: str = "normal:1") ->
     return Message("info", text)
 
 
+def _first_present(summary: pd.DataFrame, key: str) -> pd.Series | None:
+    """The summary's row for ``key``, or None where that initializer was not compared."""
+    rows = _present(summary, [key])
+    return None if rows.empty else rows.iloc[0]
+
+
 def _present(summary: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     return summary[summary["init"].isin(keys)]
 
@@ -198,10 +208,9 @@ def _bullet_stalled(summary: pd.DataFrame, chance: float) -> str | None:
 
 
 def _bullet_small(summary: pd.DataFrame, result: training.TrainingResult) -> str | None:
-    rows = _present(summary, ["normal:0.01"])
-    if rows.empty:
+    row = _first_present(summary, "normal:0.01")
+    if row is None:
         return None
-    row = rows.iloc[0]
     return (f"- **normal, std 0.01**: with {whole(result.width)} inputs per unit the signal shrinks by about "
             f"√{whole(result.width)} × 0.01 = {number(math.sqrt(result.width) * 0.01, 2)} per layer and so does the "
             f"gradient: after {whole(result.steps)} steps its loss is {number(row.loss)}, held-out accuracy "
@@ -209,10 +218,9 @@ def _bullet_small(summary: pd.DataFrame, result: training.TrainingResult) -> str
 
 
 def _bullet_large(summary: pd.DataFrame, result: training.TrainingResult) -> str | None:
-    rows = _present(summary, ["normal:1"])
-    if rows.empty:
+    row = _first_present(summary, "normal:1")
+    if row is None:
         return None
-    row = rows.iloc[0]
     gain = (f"with Var(w) = 1 over {whole(result.width)} inputs, n Var(w) = {whole(result.width)}, far from the 1 "
             "(LeCun) or 2 (He, for ReLU) that keep the variance from layer to layer")
     if math.isfinite(row.diverged_at):

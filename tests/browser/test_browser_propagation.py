@@ -30,7 +30,12 @@ def test_clicking_a_cell_moves_the_sidebar_to_it():
         box = diagram.bounding_box()
         # Inside the plot (past the title and the y axis, short of the legend and the x axis), at about
         # 70% of the sigma_w^2 axis and half way up sigma_b^2: the chaotic side, far from He's (2, 0).
-        left, right, top, bottom = box["x"] + 60, box["x"] + box["width"] - 100, box["y"] + 80, box["y"] + box["height"] - 50
+        left, right, top, bottom = (
+            box["x"] + 60,
+            box["x"] + box["width"] - 100,
+            box["y"] + 80,
+            box["y"] + box["height"] - 50,
+        )
         tab.mouse.click(left + 0.7 * (right - left), top + 0.5 * (bottom - top))
         tab.wait_for_function("() => location.search.includes('init=normal')", timeout=60_000)
         wait_until_done(tab)

@@ -232,7 +232,10 @@ def test_histograms_are_compact_and_count_what_they_sample():
 
 def test_histogram_matches_numpy_on_the_sampled_values():
     record = {}
-    simulate("relu", "he_normal", depth=1, width=100, n_samples=50, observer=lambda k, l, a: record.setdefault(k, a.copy()))
+    simulate(
+        "relu", "he_normal", depth=1, width=100, n_samples=50,
+        observer=lambda kind, layer, a: record.setdefault(kind, a.copy()),
+    )
     r = simulate("relu", "he_normal", depth=1, width=100, n_samples=50)
     a = np.maximum(record["input"] @ record["weights"], 0)
     edges = np.r_[r.histograms["bin_start"].to_numpy(), r.histograms["bin_end"].iloc[-1]]

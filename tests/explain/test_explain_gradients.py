@@ -84,7 +84,9 @@ def test_batch_norm_undoes_the_bias_and_the_remedies_quote_both_runs():
     runs = runs_of(network)
     bn_on = runs["batch norm on"]
     said = explain.batch_norm_remedy(network, runs).text
-    assert f"the last layer's activation std is {number(runs['this setting'].layers['std'].iloc[-1])} without it" in said
+    assert (
+        f"the last layer's activation std is {number(runs['this setting'].layers['std'].iloc[-1])} without it" in said
+    )
     assert f"{number(bn_on.layers['std'].iloc[-1])} with it" in said
     raw = runs["inputs raw"]
     text = explain.input_normalization(network, runs).text

@@ -64,4 +64,6 @@ def test_the_comparison_says_what_its_share_of_the_budget_lowered():
     width, samples = (next(low for low in planned.lowered if low.what == w) for w in ("width", "samples"))
     assert said[0].text.startswith(f"The comparison uses {width.used} units per layer instead of the sidebar's 1000")
     assert said[1].text.startswith(f"Each of the 3 simulations uses {samples.used} samples instead of the sidebar's")
-    assert explain_compare.setup(network, planned).text.startswith(f"The sidebar's network (tanh, 100 layers of {width.used} units")
+    assert explain_compare.setup(network, planned).text.startswith(
+        f"The sidebar's network (tanh, 100 layers of {width.used} units"
+    )

@@ -31,7 +31,11 @@ def test_default_page_is_the_notes_experiment(page):
     assert at.selectbox(key="activation").value == "tanh"
     assert at.selectbox(key="init").value == "normal"
     assert at.select_slider(key="std").value == 0.01
-    assert (at.slider(key="depth").value, at.slider(key="width").value, at.slider(key="samples").value) == (5, 500, 1000)
+    assert (at.slider(key="depth").value, at.slider(key="width").value, at.slider(key="samples").value) == (
+        5,
+        500,
+        1000,
+    )
     result = simulate("tanh", "normal", depth=5, width=500, init_params={"std": 0.01})
     expected = verdict(diagnose(result.layers), "tanh").text
     assert expected in texts(at.warning)
@@ -159,6 +163,8 @@ def test_a_sections_controls_come_back_as_they_were_after_another_section(page):
     at.radio(key="view").set_value("compare").run()
     # ... and so do their controls, when the section is open again.
     assert not at.exception
-    assert at.multiselect(key="compare").value == ["he_normal", "zeros"] and at.selectbox(key="dataset").value == "moons"
+    assert (
+        at.multiselect(key="compare").value == ["he_normal", "zeros"] and at.selectbox(key="dataset").value == "moons"
+    )
     at.radio(key="view").set_value("symmetry").run()
     assert at.select_slider(key="eps").value == 0.001

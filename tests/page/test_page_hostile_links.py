@@ -160,13 +160,22 @@ def _flag(text: str):
 
 
 READ = {
-    "view": _choice(VIEWS), "activation": _choice(activations.ACTIVATIONS),
+    "view": _choice(VIEWS),
+    "activation": _choice(activations.ACTIVATIONS),
     "init": _choice(initializers.INITIALIZERS),
-    "depth": _integer(*page_settings.DEPTH_RANGE), "width": _integer(*page_settings.WIDTH_RANGE),
-    "samples": _integer(*page_settings.SAMPLES_RANGE), "seed": _integer(*page_settings.SEED_RANGE),
-    "bias": _real(*page_settings.BIAS_RANGE), "normalize": _flag, "batchnorm": _flag,
-    "dataset": _choice(tuple(datasets.DATASETS)), "optimizer": _choice(tuple(training.OPTIMIZERS)), "w2": _choice(tuple(symmetry.W2_CASES)),
-    "lr": _real(*page_settings.LR_RANGE), "steps": _integer(*page_settings.STEPS_RANGE), "eps": _real(*symmetry.EPS_RANGE),
+    "depth": _integer(*page_settings.DEPTH_RANGE),
+    "width": _integer(*page_settings.WIDTH_RANGE),
+    "samples": _integer(*page_settings.SAMPLES_RANGE),
+    "seed": _integer(*page_settings.SEED_RANGE),
+    "bias": _real(*page_settings.BIAS_RANGE),
+    "normalize": _flag,
+    "batchnorm": _flag,
+    "dataset": _choice(tuple(datasets.DATASETS)),
+    "optimizer": _choice(tuple(training.OPTIMIZERS)),
+    "w2": _choice(tuple(symmetry.W2_CASES)),
+    "lr": _real(*page_settings.LR_RANGE),
+    "steps": _integer(*page_settings.STEPS_RANGE),
+    "eps": _real(*symmetry.EPS_RANGE),
 }
 # Where each field lives in the page state.
 ATTR = {f.name: (f.group, f.attr) for f in links.FIELDS}

@@ -22,10 +22,17 @@ def test_the_section_shows_what_explain_says(page):
     spectrum = propagation.spectrum_comparison("tanh", sigma_w2, sigma_b2, layers=planned.layers,
                                                width=planned.jacobian_width)
     predicted = propagation.jacobian_theory("tanh", sigma_w2, sigma_b2, depth=6)
-    assert_shown(at, [
-        explain.notation(), explain.phase_verdict(point, 6), explain.PHASE_CLICK, explain.pair_verdict(pair, point, 0.5),
-        explain.SPECTRUM_INTRO, explain.spectrum_verdict(propagation.spectrum_summary(spectrum), predicted, "tanh"),
-    ])
+    assert_shown(
+        at,
+        [
+            explain.notation(),
+            explain.phase_verdict(point, 6),
+            explain.PHASE_CLICK,
+            explain.pair_verdict(pair, point, 0.5),
+            explain.SPECTRUM_INTRO,
+            explain.spectrum_verdict(propagation.spectrum_summary(spectrum), predicted, "tanh"),
+        ],
+    )
     assert at.slider(key="c0").value == 0.5 and at.query_params["c0"] == "0.5"
     assert len(at.get("vega_lite_chart")) == 4
 

@@ -26,15 +26,23 @@ from .. import compute, link, show
 
 SUMMARY_COLUMNS = {
     "label": st.column_config.TextColumn("initializer"),
-    "last_std": st.column_config.TextColumn("last-layer std", help="Standard deviation of the last layer's activations."),
+    "last_std": st.column_config.TextColumn(
+        "last-layer std", help="Standard deviation of the last layer's activations."
+    ),
     "saturated": st.column_config.NumberColumn(
-        "saturated", format="percent", help="Largest share over the layers of tanh/sigmoid outputs within "
-        "0.01 of a bound, where the derivative is nearly 0."),
+        "saturated",
+        format="percent",
+        help="Largest share over the layers of tanh/sigmoid outputs within "
+        "0.01 of a bound, where the derivative is nearly 0.",
+    ),
     "dead": st.column_config.NumberColumn(
-        "dead", format="percent", help="Largest share over the layers of ReLU outputs exactly 0."),
+        "dead", format="percent", help="Largest share over the layers of ReLU outputs exactly 0."
+    ),
     "grad_ratio": st.column_config.TextColumn(
-        "grad. layer 1 / last", help="std of dL/dW at layer 1 over that at the last layer: "
-        "far below 1, gradients vanish on the way back; far above, they explode. Empty when either is 0."),
+        "grad. layer 1 / last",
+        help="std of dL/dW at layer 1 over that at the last layer: "
+        "far below 1, gradients vanish on the way back; far above, they explode. Empty when either is 0.",
+    ),
     "verdict": st.column_config.TextColumn("verdict", width="large"),
 }
 TRAINING_COLUMNS = {

@@ -35,11 +35,13 @@ def _backward(ex: dict) -> None:
     # Full width: the longer products do not fit in half the page.
     st.latex(rf"dZ^{{[2]}} = {M(ex['dZ2'])} \ \text{{(given)}}")
     st.latex(
-        rf"dW^{{[2]}} = \frac{{1}}{{m}} {{A^{{[1]}}}}^T dZ^{{[2]}} = \frac{{1}}{{{m}}} {M(ex['A1T_dZ2'])} = {M(ex['dW2'])}"
+        rf"dW^{{[2]}} = \frac{{1}}{{m}} {{A^{{[1]}}}}^T dZ^{{[2]}} = "
+        rf"\frac{{1}}{{{m}}} {M(ex['A1T_dZ2'])} = {M(ex['dW2'])}"
     )
     st.latex(rf"dA^{{[1]}} = dZ^{{[2]}} {{W^{{[2]}}}}^T = {M(ex['dA1'])}")
     st.latex(
-        rf"dZ^{{[1]}} = dA^{{[1]}} \odot g'(Z^{{[1]}}) = dA^{{[1]}} \odot {M(ex['g_prime'], highlight=False)} = {M(ex['dZ1'])}"
+        rf"dZ^{{[1]}} = dA^{{[1]}} \odot g'(Z^{{[1]}}) = "
+        rf"dA^{{[1]}} \odot {M(ex['g_prime'], highlight=False)} = {M(ex['dZ1'])}"
     )
     st.latex(rf"dW^{{[1]}} = \frac{{1}}{{m}} X^T dZ^{{[1]}} = \frac{{1}}{{{m}}} {M(ex['XT_dZ1'])} = {M(ex['dW1'])}")
 
