@@ -9,8 +9,8 @@ allocator and BLAS not warmed up; imports excluded):
 - ``section``: the page's default section as it stands (the comparison of
   the 8 default initializers, the training at ``settings.Training``'s
   defaults, the charts), where the comparison's modules import;
-- ``train``: the training panel at today's default and at the proposed one
-  (digits, ReLU, 10 x 64, minibatch SGD), each fitted by
+- ``train``: the training panel at its default (``settings.Training``:
+  digits, ReLU, 10 x 64, minibatch SGD) and the same on circles, each fitted by
   ``training_budget.fit_training``, with the budget's estimate (its cost
   model, fitted to float32 runs) beside it;
 - ``he-2015``: the He et al. lesson, two networks of 30 x 64 trained for
@@ -48,18 +48,22 @@ from playground.charts import training as training_charts  # noqa: E402
 from playground.explain import training as explain_training  # noqa: E402
 from playground.settings import DEFAULT_COMPARED, Network, Training  # noqa: E402
 
-# The training panel's default proposed in issue 15: a deeper ReLU network on the digits.
-PROPOSED = dict(dataset="digits", activation="relu", depth=10, width=64, optimizer="sgd", lr=0.05, steps=300,
-                batch_size=64)
 HE = explain_training.HE_2015
 
 
-def today() -> dict:
-    """Today's training panel: ``settings.Training``'s controls on the sidebar's default network."""
-    network, trained = Network(), Training()
-    return dict(dataset=trained.dataset, activation=network.activation, depth=network.depth,
-                width=min(network.width, 32), optimizer=trained.optimizer, lr=trained.lr, steps=trained.steps,
-                batch_size=getattr(trained, "batch_size", None))
+def default() -> dict:
+    """The training panel as a page opens: ``settings.Training``'s own network and optimizer."""
+    trained = Training()
+    return dict(dataset=trained.dataset, activation=trained.activation, depth=trained.depth, width=trained.width,
+                optimizer=trained.optimizer, lr=trained.lr, steps=trained.steps, batch_size=trained.batch_size)
+
+
+def toy() -> dict:
+    """The default panel on a 2-D set, where the decision maps are drawn too."""
+    return dict(default(), dataset="circles")
+
+
+SETTINGS = {"default": default, "circles": toy}
 
 
 def fitted(keys, setting: dict) -> tuple[dict, training_budget.TrainingFit]:
@@ -79,15 +83,15 @@ def timed(fn, *args, **kwargs) -> tuple[float, object]:
 
 
 def train_stage(name: str) -> float:
-    """Seconds of one training of ``name`` ("today", "proposed", "he-2015", "he-2015-float64")."""
+    """Seconds of one training of ``name`` ("default", "circles", "he-2015", "he-2015-float64")."""
     if name.startswith("he-2015"):
         dtype = "float64" if name.endswith("float64") else "float32"
         return timed(training.train, HE.keys, **HE.train_kwargs(), dtype=dtype)[0]
-    run, _ = fitted(DEFAULT_COMPARED, today() if name == "today" else PROPOSED)
+    run, _ = fitted(DEFAULT_COMPARED, SETTINGS[name]())
     return timed(training.train, DEFAULT_COMPARED, **run)[0]
 
 
-TRAIN_STAGES = ("today", "proposed", "he-2015", "he-2015-float64")
+TRAIN_STAGES = ("default", "circles", "he-2015", "he-2015-float64")
 
 
 def section() -> tuple[dict[str, float], list]:
@@ -100,7 +104,7 @@ def section() -> tuple[dict[str, float], list]:
     times: dict[str, float] = {}
     comparison_plan = plan.comparison(network, keys)
     times["compare"], comparison = timed(compare.compare_initializers, comparison_plan.network, keys)
-    run, _ = fitted(keys, today())
+    run, _ = fitted(keys, default())
     times["train"], result = timed(training.train, keys, **run)
     start = time.perf_counter()
     labels = [comparison.labels[key] for key in keys]
@@ -258,8 +262,8 @@ def report_training(repeats: int) -> None:
                         {"OPENBLAS_NUM_THREADS": "1"} if env == "1" else None) for env in ("default", "1")}
     runs = [{name: train_stage(name) for name in TRAIN_STAGES} for _ in range(repeats)]
     estimates = {}
-    for name, setting in (("today", today()), ("proposed", PROPOSED)):
-        estimates[name] = fitted(DEFAULT_COMPARED, setting)[1].seconds
+    for name, setting in SETTINGS.items():
+        estimates[name] = fitted(DEFAULT_COMPARED, setting())[1].seconds
     estimates["he-2015"] = fitted(HE.keys, dict(HE.train_kwargs()))[1].seconds
     print(f"{'run':<18}{'first s':>9}{'first 1-thread':>16}{'best s':>9}{'median s':>10}{'estimate s':>12}")
     for name in TRAIN_STAGES:
@@ -269,7 +273,7 @@ def report_training(repeats: int) -> None:
               f"{statistics.median(values):>10.3f}{estimate:>12}")
     ratio = statistics.median(run["he-2015-float64"] / run["he-2015"] for run in runs)
     print(f"float64 / float32 on the He lesson, same runs: {ratio:.2f}")
-    print(f"today's default: {today()}\nproposed default: {PROPOSED}")
+    print(f"default: {default()}\ncircles: the same on circles")
 
 
 def report_section(repeats: int) -> None:
@@ -286,11 +290,11 @@ def report_section(repeats: int) -> None:
 
 
 def report_sizes() -> None:
-    run, _ = fitted(DEFAULT_COMPARED, PROPOSED)
+    run, _ = fitted(DEFAULT_COMPARED, default())
     charts = training_section_charts(training.train(DEFAULT_COMPARED, **run))
-    run, _ = fitted(DEFAULT_COMPARED, today())
+    run, _ = fitted(DEFAULT_COMPARED, toy())
     charts += training_section_charts(training.train(DEFAULT_COMPARED, **run))[-1:]
-    print(f"\n{'training chart (proposed default; decision maps: today)':<58}{'data (Arrow) B':>15}{'spec B':>9}"
+    print(f"\n{'training chart (default; decision maps: circles)':<58}{'data (Arrow) B':>15}{'spec B':>9}"
           f"{'to_json() B':>13}")
     table = sizes(charts)
     for title, arrow, spec, indented in table:
