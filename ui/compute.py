@@ -123,10 +123,8 @@ def training_key(keys, kwargs: dict) -> tuple:
 @st.cache_data(max_entries=16, show_spinner=False)
 def phase_grid(activation: str, bias: float, q0: float):
     """The phase diagram's cells and its critical line, for one activation and bias constant."""
-    return (
-        propagation.phase_diagram(activation, propagation.PAGE_SIGMA_W2, propagation.PAGE_SIGMA_B2, bias=bias, q0=q0),
-        propagation.critical_line(activation, propagation.PAGE_SIGMA_B2, bias=bias, q0=q0),
-    )
+    grid = propagation.phase_diagram(activation, propagation.PAGE_SIGMA_W2, propagation.PAGE_SIGMA_B2, bias=bias, q0=q0)
+    return grid, propagation.critical_line_in(grid, activation, bias=bias, q0=q0)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
+from altair.vegalite.data import default_data_transformer, limit_rows
 
 from playground.explain import Message
 
@@ -35,13 +38,55 @@ def messages(said: Iterable[Message | None]) -> None:
         message(one)
 
 
-def _arrow(rows: list[dict]) -> bytes:
-    """A chart's dataset as Arrow IPC bytes, the form Streamlit sends chart data in."""
-    table = pa.Table.from_pandas(pd.DataFrame.from_records(rows), preserve_index=False)
+def _arrow_table(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     return sink.getvalue().to_pybytes()
+
+
+def _arrow(rows: list[dict]) -> bytes:
+    """Inline rows (a chart built from a list, not a frame) as Arrow IPC bytes, the form Streamlit sends charts in."""
+    return _arrow_table(pa.Table.from_pandas(pd.DataFrame.from_records(rows), preserve_index=False))
+
+
+def _frame_arrow(frame: pd.DataFrame) -> bytes:
+    """A chart's frame as Arrow IPC bytes, with the values Altair's JSON would carry: labels as text, no infinities."""
+    sent = {}
+    for name, column in frame.items():
+        if isinstance(column.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(column.dtype):
+            column = column.astype(object).where(column.notna(), None)
+        elif pd.api.types.is_float_dtype(column.dtype):
+            column = column.where(np.isfinite(column.to_numpy()))  # JSON has no inf: Altair sends null
+        sent[str(name)] = column.reset_index(drop=True)
+    return _arrow_table(pa.Table.from_pandas(pd.DataFrame(sent), preserve_index=False))
+
+
+# The frames of the chart ``to_spec`` is converting, in this thread: name -> frame.
+_FRAMES = threading.local()
+
+
+def _named_frames(data, max_rows: int = 5000):
+    """Altair's data transformer: in ``to_spec``, a frame becomes a named dataset sent as Arrow from the frame itself.
+
+    Altair's own turns every row into a dict and names the dataset by the
+    hash of its JSON; for the phase diagram's 2400 cells that took 0.087 s
+    against 0.014 s this way. Elsewhere (no ``to_spec`` running), Altair's default.
+    """
+    frames = getattr(_FRAMES, "frames", None)
+    if frames is None or not isinstance(data, pd.DataFrame):
+        return default_data_transformer(data, max_rows=max_rows)
+    limit_rows(data, max_rows=max_rows)
+    for name, (frame, _) in frames.items():
+        if frame is data:  # one frame in several layers: sent once
+            return {"name": name}
+    name = f"frame-{len(frames)}"
+    frames[name] = (data, _frame_arrow(data))
+    return {"name": name}
+
+
+alt.data_transformers.register("playground", _named_frames)
+alt.data_transformers.enable("playground")
 
 
 def to_spec(figure: alt.TopLevelMixin) -> dict:
@@ -51,7 +96,12 @@ def to_spec(figure: alt.TopLevelMixin) -> dict:
     builder's output); Altair's default theme's view size is dropped, as
     Streamlit's own conversion does, so that the page's widths apply.
     """
-    spec = figure.to_dict(validate=False)
+    _FRAMES.frames = {}
+    try:
+        spec = figure.to_dict(validate=False)
+        frames = _FRAMES.frames
+    finally:
+        _FRAMES.frames = None
     view = spec.get("config", {}).get("view", {})
     for name in ("continuousWidth", "continuousHeight"):
         view.pop(name, None)
@@ -59,7 +109,10 @@ def to_spec(figure: alt.TopLevelMixin) -> dict:
         del spec["config"]["view"]
     if "config" in spec and not spec["config"]:
         del spec["config"]
-    spec["datasets"] = {name: _arrow(rows) for name, rows in spec.get("datasets", {}).items()}
+    datasets = {name: _arrow(rows) for name, rows in spec.get("datasets", {}).items()}
+    datasets.update({name: sent for name, (_, sent) in frames.items()})
+    if datasets:
+        spec["datasets"] = datasets
     return spec
 
 

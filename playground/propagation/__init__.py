@@ -71,14 +71,15 @@ The package, in the order its modules build on one another:
 - ``length_map``: the length map's fixed point q*;
 - ``kernel``: Mehler's series for K(q, c), ``Kernel`` and its evaluations;
 - ``phases``: the c-map's fixed point, ``phase_point``, ``phase_diagram`` and the page's grid;
-- ``critical``: the edge of chaos, ``critical_line`` and ``critical_sigma_w2``;
+- ``critical``: the edge of chaos, ``critical_line`` (and ``critical_line_in`` a phase diagram) and
+  ``critical_sigma_w2``;
 - ``trajectories``: the maps layer by layer from the inputs;
 - ``networks``: the finite networks that test them;
 - ``spectrum``: the Jacobian's cost and spectrum, for the page.
 Every public name is re-exported here: ``from playground import propagation as prop; prop.phase_point(...)``.
 """
 
-from .critical import critical_line, critical_sigma_w2
+from .critical import critical_line, critical_line_in, critical_sigma_w2
 from .gaussian import Moments, map_moments, mirror_moment, moments
 from .kernel import (
     HERMITE_TERMS,
@@ -127,7 +128,8 @@ from .spectrum import (
 from .trajectories import chi1_trajectory, jacobian_theory, length_trajectory, pair_theory
 
 __all__ = [
-    "affordable_jacobian_width", "chi1", "chi1_trajectory", "correlation_map", "critical_line", "critical_sigma_w2",
+    "affordable_jacobian_width", "chi1", "chi1_trajectory", "correlation_map", "critical_line", "critical_line_in",
+    "critical_sigma_w2",
     "depth_scale", "depth_scales", "DRAW_MULTIPLY_ADDS", "EDGE_BAND", "fixed_point", "fixed_points",
     "hermite_coefficients", "HERMITE_TERMS", "input_pairs", "jacobian_cost", "jacobian_spectrum", "jacobian_theory",
     "Kernel", "kernel_at", "kernel_on_grid", "kernel_rows", "kernels", "length_trajectory", "make_kernel",

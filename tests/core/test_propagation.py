@@ -240,6 +240,30 @@ def test_critical_line_matches_adaptive_quadrature():
     assert list(line["sigma_w2"].diff().dropna() > 0) == [True, True]
 
 
+@pytest.mark.parametrize("activation,bias", [("tanh", 0.0), ("tanh", 0.3), ("selu", 0.0), ("selu", 0.5),
+                                             ("sigmoid", 0.0), ("relu", 0.0), ("relu", 0.1)])
+def test_critical_line_in_the_diagram_is_the_critical_line_within_its_range(activation, bias):
+    # The page brackets the line with the diagram's own chi_1; the result is critical_line's, cut to the range.
+    grid = prop.phase_diagram(activation, prop.PAGE_SIGMA_W2, prop.PAGE_SIGMA_B2, bias=bias)
+    inside = prop.critical_line_in(grid, activation, bias=bias)
+    full = prop.critical_line(activation, prop.PAGE_SIGMA_B2, bias=bias)
+    assert list(inside["sigma_b2"]) == list(prop.PAGE_SIGMA_B2)
+    w2 = full["sigma_w2"].where(full["sigma_w2"].between(prop.PAGE_SIGMA_W2[0], prop.PAGE_SIGMA_W2[-1]))
+    assert list(inside["sigma_w2"].isna()) == list(w2.isna())
+    assert np.allclose(inside["sigma_w2"].dropna(), w2.dropna(), rtol=1e-9, atol=0)
+
+
+def test_edge_without_bias_noise_is_where_q_star_zero_loses_stability():
+    # With phi(0) = 0 and sigma_b = 0, q* = 0 below the edge and chi_1 = sigma_w2 E[phi'(0)^2] there:
+    # tanh's edge is 1, SELU's 2 / (lambda^2 (1 + alpha^2)) (its slope is lambda above 0, lambda alpha below).
+    lam, alpha = 1.0507009873554805, 1.6732632423543772
+    assert prop.critical_sigma_w2("tanh", 0.0) == pytest.approx(1.0, abs=1e-12)
+    assert prop.critical_sigma_w2("selu", 0.0) == pytest.approx(2.0 / (lam**2 * (1 + alpha**2)), rel=1e-12)
+    for activation in ("tanh", "selu"):
+        edge = prop.critical_sigma_w2(activation, 0.0)
+        assert prop.chi1(activation, edge * (1 - 1e-6), 0.0) < 1.0
+
+
 @pytest.mark.parametrize("activation,w2,b2,bias", [
     ("tanh", 2.5, 0.05, 0.0), ("tanh", 1.5, 0.1, 0.3), ("selu", 1.5, 0.05, 0.1), ("tanh", 30.0, 0.0, 0.0),
 ])

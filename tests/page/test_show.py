@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -24,6 +25,22 @@ def test_spec_carries_the_chart_rows_as_arrow_bytes_and_no_default_size():
     pd.testing.assert_frame_equal(_decoded(data), _frame())
     assert "continuousWidth" not in spec.get("config", {}).get("view", {})
     assert spec["mark"] == chart.to_dict()["mark"]
+
+
+def test_spec_sends_what_altairs_own_json_carries_and_a_shared_frame_once():
+    frame = pd.DataFrame({
+        "x": np.array([0.5, np.inf, np.nan, -np.inf], dtype=np.float32),
+        "kind": pd.Categorical(["a", "b", None, "a"]),
+        "n": [1, 2, 3, 4],
+    })
+    base = alt.Chart(frame).encode(x="n:Q", y="x:Q", color="kind:N")
+    spec = show.to_spec(base.mark_line() + base.mark_point())
+    (data,) = spec["datasets"].values()  # one frame under two layers: sent once
+    sent = pa.ipc.open_stream(pa.py_buffer(data)).read_all().to_pylist()
+    # Altair's default transformer on the same frame: the rows a JSON spec would hold (nulls for NaN and inf).
+    (rows,) = alt.Chart(frame).mark_point().to_dict()["datasets"].values()
+    assert sent == rows
+    assert spec["data"] == {"name": next(iter(spec["datasets"]))}
 
 
 def test_spec_keeps_a_chart_config_other_than_the_default_size():
