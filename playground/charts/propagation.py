@@ -178,12 +178,16 @@ def _sources() -> dict:
     )
 
 
-def _limit_rule(value: float, name: str, axis: str) -> alt.Chart:
-    drawn = math.isfinite(value)
-    frame = pd.DataFrame({axis: [value] if drawn else [], "meaning": [name] if drawn else []})
+def _with_limit_rule(lines: alt.Chart, value: float, name: str, axis: str) -> list[alt.Chart]:
+    """``lines`` under a dotted rule at ``value``; the lines alone where it is not finite (an empty layer
+    leaves Vega an infinite extent)."""
+    if not math.isfinite(value):
+        return [lines]
+    frame = pd.DataFrame({axis: [value], "meaning": [name]})
     tooltip = [alt.Tooltip("meaning:N", title=""), alt.Tooltip(f"{axis}:Q", title=name, format=".3~g")]
-    return alt.Chart(frame).mark_rule(color="gray", strokeDash=[2, 2]).encode(
+    rule = alt.Chart(frame).mark_rule(color="gray", strokeDash=[2, 2]).encode(
         y=alt.Y(f"{axis}:Q", title=AXIS_TITLES[axis]), tooltip=tooltip)
+    return [rule, lines]
 
 
 def correlation_chart(pair: pd.DataFrame, *, c_star: float,
@@ -201,7 +205,7 @@ def correlation_chart(pair: pd.DataFrame, *, c_star: float,
                  alt.Tooltip("c:Q", title="c", format=".4~g")],
     )
     subtitle = "Measured: mean over input pairs of q₁₂/√(q_a q_b). Dotted: the fixed point c*."
-    return alt.layer(_limit_rule(c_star, "c*", "c"), lines).properties(
+    return alt.layer(*_with_limit_rule(lines, c_star, "c*", "c")).properties(
         title=alt.TitleParams(title, subtitle=subtitle, anchor="start"), height=LINE_HEIGHT)
 
 
@@ -219,7 +223,7 @@ def length_chart(pair: pd.DataFrame, *, q_star: float,
     )
     shown = q_star if (math.isfinite(q_star) and q_star > 0) else math.nan
     subtitle = "Measured over units and inputs of one network. Dotted: the fixed point q*."
-    return alt.layer(_limit_rule(shown, "q*", "q"), lines).properties(
+    return alt.layer(*_with_limit_rule(lines, shown, "q*", "q")).properties(
         title=alt.TitleParams(title, subtitle=subtitle, anchor="start"), height=LINE_HEIGHT)
 
 

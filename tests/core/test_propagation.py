@@ -503,3 +503,15 @@ def test_chi1_is_relus_closed_form_and_the_phase_points(sigma_w2):
     # ReLU at sigma_b = 0: E[relu'(s)^2] = 1/2 whatever q, so chi_1 = sigma_w^2 / 2.
     assert prop.chi1("relu", sigma_w2, 0.0) == pytest.approx(sigma_w2 / 2, rel=1e-12)
     assert prop.chi1("tanh", sigma_w2, 0.05) == prop.phase_point("tanh", sigma_w2, 0.05).chi1
+
+
+def test_spectrum_comparison_is_each_network_alone_whatever_the_threads():
+    # The two networks run side by side; each must be what it gives on its own, bit for bit.
+    w2, b2 = 1.2, 0.05
+    both = prop.spectrum_comparison("tanh", w2, b2, layers=[2, 6], width=80, seed=3)
+    for kind in prop.WEIGHTS:
+        initializer, params = prop.weights_at(kind, w2, 80)
+        alone = prop.jacobian_spectrum("tanh", initializer, depth=6, width=80, bias_std=math.sqrt(b2), seed=3,
+                                       init_params=params, layers=[2, 6])
+        ours = both[both["weights"] == kind].drop(columns="weights").reset_index(drop=True)
+        pd.testing.assert_frame_equal(ours, alone, check_exact=True)

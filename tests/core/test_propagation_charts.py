@@ -120,8 +120,11 @@ def test_pair_charts_show_measured_and_theory_with_the_fixed_points(pair):
 def test_length_chart_leaves_out_an_infinite_fixed_point():
     initializer, params = prop.weights_at("Gaussian", 3.0, 50)
     frame = prop.propagate_pair("relu", initializer, depth=5, width=50, c0=0.5, init_params=params)
-    spec = charts.length_chart(frame, q_star=math.inf).to_dict()
-    assert all(len(rows) > 0 for rows in spec["datasets"].values() if rows) and json.dumps(spec)
+    for q_star in (math.inf, 0.0):
+        spec = charts.length_chart(frame, q_star=q_star).to_dict()
+        # No rule, and no empty layer (Vega warns of an infinite extent for one).
+        assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line"]
+        assert all(len(rows) > 0 for rows in spec["datasets"].values()) and json.dumps(spec)
 
 
 def test_spectrum_chart_bins_on_a_log_axis_with_one_small_facet():
