@@ -242,12 +242,14 @@ def gradient_cells(gradients: pd.DataFrame, steps: int = HEAT_STEPS, layers: int
         "lb": gradients["layer"].map(layer_bin).to_numpy(), "step": gradients["step"].to_numpy(),
         "layer": gradients["layer"].to_numpy(), "g": np.log10(np.where(usable, norms, 1.0)),
     })
-    cells.loc[~usable, "g"] = np.nan
-    # A cell holding any zero gradient is drawn as "no gradient": the mean keeps its NaN.
+    cells["unusable"] = ~usable
     agg = cells.groupby(["label", "sb", "lb"], sort=False).agg(
         s0=("step", "min"), s1=("step", "max"), l0=("layer", "min"), l1=("layer", "max"),
-        g=("g", lambda v: v.mean(skipna=False)),
+        g=("g", "mean"), unusable=("unusable", "any"),
     )
+    # A cell holding any zero gradient is drawn as "no gradient". (Built-in aggregations only: a
+    # Python function per cell took 0.14 s for the default training's 4500 cells.)
+    agg.loc[agg["unusable"], "g"] = np.nan
     return agg.reset_index()[columns]
 
 

@@ -515,6 +515,25 @@ def test_the_decision_maps_mark_the_held_out_points():
     assert spec["title"]["text"] == "Decision maps after training"
 
 
+def test_gradient_cells_are_geometric_means_and_a_zero_blanks_its_cell():
+    from playground.charts import training as charts
+
+    rng = np.random.default_rng(5)
+    rows = [(label, step, layer, float(rng.uniform(0.1, 10.0)))
+            for label in ("a", "b") for step in range(0, 40, 2) for layer in range(1, 8)]
+    gradients = pd.DataFrame(rows, columns=["label", "step", "layer", "grad_norm"])
+    gradients.loc[(gradients["label"] == "b") & (gradients["step"] == 10) & (gradients["layer"] == 2), "grad_norm"] = 0
+    cells = charts.gradient_cells(gradients, steps=5, layers=3)
+    ratios = charts.relative_norms(gradients)
+    for cell in cells.itertuples():
+        inside = ((gradients["label"] == cell.label) & gradients["step"].between(cell.s0, cell.s1)
+                  & gradients["layer"].between(cell.l0, cell.l1)).to_numpy()
+        values = ratios[inside]
+        expected = np.log10(values).mean() if (values > 0).all() else math.nan
+        assert (math.isnan(cell.g) and math.isnan(expected)) or cell.g == pytest.approx(expected, rel=1e-12)
+    assert cells["g"].isna().sum() == 1
+
+
 def test_relative_norms_divide_by_the_output_layer_of_the_same_network_and_step():
     from playground.charts import training as charts
 
