@@ -54,8 +54,8 @@ def _frame_arrow(frame: pd.DataFrame) -> bytes:
     """A chart's frame as Arrow IPC bytes, with the values Altair's JSON would carry: labels as text, no infinities."""
     sent = {}
     for name, column in frame.items():
-        if isinstance(column.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(column.dtype):
-            column = column.astype(object).where(column.notna(), None)
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = column.astype("string")  # its labels, missing ones null (text columns go as they are)
         elif pd.api.types.is_float_dtype(column.dtype):
             column = column.where(np.isfinite(column.to_numpy()))  # JSON has no inf: Altair sends null
         sent[str(name)] = column.reset_index(drop=True)

@@ -32,6 +32,8 @@ def test_spec_sends_what_altairs_own_json_carries_and_a_shared_frame_once():
         "x": np.array([0.5, np.inf, np.nan, -np.inf], dtype=np.float32),
         "kind": pd.Categorical(["a", "b", None, "a"]),
         "n": [1, 2, 3, 4],
+        "text": pd.array(["p", None, "q", "r"], dtype="string"),
+        "objects": ["s", None, "t", "u"],
     })
     base = alt.Chart(frame).encode(x="n:Q", y="x:Q", color="kind:N")
     spec = show.to_spec(base.mark_line() + base.mark_point())
