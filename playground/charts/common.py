@@ -14,6 +14,10 @@ PANEL_HEIGHT = 120
 LINE_HEIGHT = 260
 # Each panel of two side by side (hconcat): the pair and a legend fit the page's main area at 1400 px.
 SIDE_BY_SIDE_WIDTH = 340
+# Marks drawn by the thousand (cells, bins): no ARIA description per item. Vega-Lite writes one for every
+# mark, an expression formatting each field, and Streamlit's Vega evaluates expressions with its interpreter
+# (no eval): for the phase diagram's 2400 cells that was a fifth of the browser's work (benchmarks: see README).
+DENSE_MARK = {"aria": False}
 
 
 def spans_decades(values: pd.Series | np.ndarray, decades: float = 2.0) -> bool:

@@ -14,7 +14,7 @@ import altair as alt
 import pandas as pd
 
 from ..stats import shown_layers
-from .common import log_lines, positive
+from .common import DENSE_MARK, log_lines, positive
 
 # One color per compared initializer, in the order they are compared (up to 10).
 SCHEME = "tableau10"
@@ -149,7 +149,7 @@ def histogram_grid(histograms: pd.DataFrame, labels: Sequence[str], depth: int, 
     base = unpack(alt.Chart(panels), ["f"], ["label", "layer"]).transform_calculate(
         bin_start="datum.lo + datum.i * datum.w", bin_end="datum.lo + (datum.i + 1) * datum.w"
     )
-    chart = base.mark_bar(binSpacing=0).encode(
+    chart = base.mark_bar(binSpacing=0, **DENSE_MARK).encode(
         x=alt.X("bin_start:Q", title=None, bin="binned", axis=alt.Axis(format="~g", tickCount=3, labelFlush=True)),
         x2="bin_end:Q",
         y=alt.Y("f:Q", title=None, axis=alt.Axis(format="%", tickCount=3)),

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 
 from ..stats import shown_layers
-from .common import LINE_HEIGHT, PANEL_HEIGHT, PANEL_WIDTH, SIDE_BY_SIDE_WIDTH, layer_x, positive, y_scale
+from .common import DENSE_MARK, LINE_HEIGHT, PANEL_HEIGHT, PANEL_WIDTH, SIDE_BY_SIDE_WIDTH, layer_x, positive, y_scale
 
 
 def histogram_grid(
@@ -27,7 +27,7 @@ def histogram_grid(
     layers = shown_layers(depth, most)
     data = histograms[histograms["layer"].isin(layers)].copy()
     data["share"] = data["fraction"]
-    base = alt.Chart(data).mark_bar(color=color, binSpacing=0).encode(
+    base = alt.Chart(data).mark_bar(color=color, binSpacing=0, **DENSE_MARK).encode(
         x=alt.X("bin_start:Q", title=x_title, bin="binned", axis=alt.Axis(format="~g", tickCount=5)),
         x2="bin_end:Q",
         y=alt.Y("share:Q", title="share of values", axis=alt.Axis(format="%")),

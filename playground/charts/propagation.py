@@ -12,7 +12,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .common import LINE_HEIGHT, PANEL_HEIGHT, layer_x, y_scale
+from .common import DENSE_MARK, LINE_HEIGHT, PANEL_HEIGHT, layer_x, y_scale
 from .theory import SOURCE_COLORS, SOURCE_DASHES
 
 # The phase diagram's point selection: ``st.altair_chart(chart, on_select="rerun")``
@@ -121,13 +121,19 @@ def phase_diagram_chart(grid: pd.DataFrame, critical: pd.DataFrame, current: tup
     low = 10.0 ** math.floor(math.log10(min(low, XI_CLIP / 10)))
     edges = dict(x=x, x2="sigma_w2_high:Q", y=y, y2="sigma_b2_high:Q")
     # Cells without a working depth scale: their own colours underneath, the clickable cells transparent there.
-    flat = alt.Chart(data).transform_filter("datum.flat != ''").mark_rect().encode(
+    # Both decided here, not by expressions per cell: Streamlit's Vega runs expressions through its
+    # interpreter (no eval), and a filter and a condition over 2400 cells were a tenth of the browser's work.
+    has_flat = (data["flat"] != "").to_numpy()
+    edge_columns = ["sigma_w2_low", "sigma_w2_high", "sigma_b2_low", "sigma_b2_high"]
+    flat = alt.Chart(data.loc[has_flat, [*edge_columns, "flat"]]).mark_rect(**DENSE_MARK).encode(
         color=alt.Color("flat:N", scale=None), **edges)
+    clickable = data.drop(columns="flat").assign(alpha=np.where(has_flat, 0.0, 1.0).astype(np.float32))
     cells = (
-        alt.Chart(data)
-        .mark_rect()
-        .encode(color=_xi_colour(low), opacity=alt.condition("datum.flat == ''", alt.value(1.0), alt.value(0.0)),
-                tooltip=tooltip, **edges)
+        alt.Chart(clickable)
+        # invalid=None: every cell clickable, a flat one too (transparent there); and no validity filter,
+        # another expression per cell.
+        .mark_rect(**DENSE_MARK, invalid=None)
+        .encode(color=_xi_colour(low), opacity=alt.Opacity("alpha:Q", scale=None), tooltip=tooltip, **edges)
         .add_params(pick)
     )
     edge = critical.dropna(subset=["sigma_w2"]).assign(meaning="χ₁ = 1: the edge of chaos")
@@ -237,7 +243,7 @@ def spectrum_chart(histogram: pd.DataFrame, *,
     """
     floor = float(histogram["bin_start"].min())
     kinds = [k for k in WEIGHT_COLORS if k in set(histogram["weights"])]
-    bars = alt.Chart(histogram).mark_bar(opacity=0.6, binSpacing=0).encode(
+    bars = alt.Chart(histogram).mark_bar(opacity=0.6, binSpacing=0, **DENSE_MARK).encode(
         x=alt.X("bin_start:Q", title="singular value", scale=alt.Scale(type="log"), axis=alt.Axis(format="~g")),
         x2="bin_end:Q",
         y=alt.Y("share:Q", title="share of singular values", stack=None, axis=alt.Axis(format="%")),

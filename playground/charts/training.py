@@ -14,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .common import SIDE_BY_SIDE_WIDTH, spans_decades
+from .common import DENSE_MARK, SIDE_BY_SIDE_WIDTH, spans_decades
 from .compare import LINES_HEIGHT, init_color, packed, unpack
 
 # Curves are drawn through at most this many steps per initializer (the trainer records at most 51).
@@ -308,7 +308,7 @@ def gradient_heatmap(gradients: pd.DataFrame, labels: Sequence[str], columns: in
             l0=f"{edges['l0']}[datum.lb]", l1=f"{edges['l1']}[datum.lb]",
             y0=f"{edges['l0']}[datum.lb] - 0.5", y1=f"{edges['l1']}[datum.lb] + 0.5",
         )
-        .mark_rect()
+        .mark_rect(**DENSE_MARK)
         .encode(
             x=alt.X("s0:Q", title="step", scale=alt.Scale(nice=False)),
             x2="s1:Q",
@@ -402,7 +402,7 @@ def _map_cells(base: alt.Chart, extent: Sequence[float], grid: int) -> tuple[alt
     cells = (
         unpack(base.transform_filter("datum.p != ''"), ["p"], ["panel"])
         .transform_calculate(**cell_edges)
-        .mark_rect(opacity=0.75)
+        .mark_rect(opacity=0.75, **DENSE_MARK)
         .encode(
             x=alt.X("x:Q", title="x₁", scale=x_scale),
             x2="x2:Q",

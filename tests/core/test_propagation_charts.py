@@ -138,3 +138,17 @@ def test_spectrum_chart_bins_on_a_log_axis_with_one_small_facet():
     assert spec["spec"]["encoding"]["x"]["scale"]["type"] == "log"
     assert spec["spec"]["encoding"]["color"]["field"] == "weights"
     assert len(histogram) == 2 * 2 * 30 and set(histogram["weights"]) == {"Gaussian", "orthogonal"}
+
+
+def test_phase_cells_carry_no_expression_per_cell(tanh_grid):
+    # Streamlit's Vega evaluates expressions with an interpreter: per-cell filters, conditions and ARIA
+    # descriptions over 2400 cells were most of the diagram's cost in the browser.
+    grid, critical = tanh_grid
+    spec = charts.phase_diagram_chart(grid, critical, (1.5, 0.1)).to_dict()
+    rects = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rect"]
+    assert len(rects) == 2
+    for layer in rects:
+        assert layer["mark"]["aria"] is False and "transform" not in layer
+        assert "condition" not in json.dumps(layer["encoding"])
+    cells = next(layer for layer in rects if "tooltip" in layer["encoding"])
+    assert cells["mark"]["invalid"] is None  # a flat cell is clickable too
