@@ -121,8 +121,8 @@ def phase_diagram_chart(grid: pd.DataFrame, critical: pd.DataFrame, current: tup
     low = 10.0 ** math.floor(math.log10(min(low, XI_CLIP / 10)))
     edges = dict(x=x, x2="sigma_w2_high:Q", y=y, y2="sigma_b2_high:Q")
     # Cells without a working depth scale: their own colours underneath, the clickable cells transparent there.
-    # Both decided here, not by expressions per cell: Streamlit's Vega runs expressions through its
-    # interpreter (no eval), and a filter and a condition over 2400 cells were a tenth of the browser's work.
+    # Both decided here, not by a filter and a condition evaluated per cell: Streamlit's Vega runs
+    # expressions through its interpreter (no eval).
     has_flat = (data["flat"] != "").to_numpy()
     edge_columns = ["sigma_w2_low", "sigma_w2_high", "sigma_b2_low", "sigma_b2_high"]
     flat = alt.Chart(data.loc[has_flat, [*edge_columns, "flat"]]).mark_rect(**DENSE_MARK).encode(

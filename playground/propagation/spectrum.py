@@ -85,8 +85,9 @@ def spectrum_comparison(activation: str, sigma_w2: float, sigma_b2: float, *, la
                         bias: float = 0.0, seed: int = 0, q0: float = 1.0) -> pd.DataFrame:
     """Gaussian and orthogonal weights at the same sigma_w2: weights, layer, singular_value (one network each).
 
-    The two networks are independent: they run side by side (``parallel.run_all``;
-    their QRs and SVDs release the GIL), with the same numbers either way.
+    The two networks are independent: they run side by side (``parallel.run_all``:
+    their products and QRs release the GIL, numpy's SVDs do not), with the same
+    numbers either way.
     """
     def one(kind: str) -> pd.DataFrame:
         initializer, params = weights_at(kind, sigma_w2, width)
