@@ -51,11 +51,17 @@ def _arrow(rows: list[dict]) -> bytes:
 
 
 def _frame_arrow(frame: pd.DataFrame) -> bytes:
-    """A chart's frame as Arrow IPC bytes, with the values Altair's JSON would carry: labels as text, no infinities."""
+    """A chart's frame as Arrow IPC bytes, with the values Altair's JSON would carry: labels as text, no infinities.
+
+    A categorical column of text labels goes as an Arrow dictionary (each
+    label once, a small index per row: the phase diagram's tooltip text in a
+    quarter of the bytes); Streamlit's Vega reads its labels.
+    """
     sent = {}
     for name, column in frame.items():
         if isinstance(column.dtype, pd.CategoricalDtype):
-            column = column.astype("string")  # its labels, missing ones null (text columns go as they are)
+            if not all(isinstance(label, str) for label in column.cat.categories):
+                column = column.astype("string")  # its labels as text, missing ones null
         elif pd.api.types.is_float_dtype(column.dtype):
             column = column.where(np.isfinite(column.to_numpy()))  # JSON has no inf: Altair sends null
         sent[str(name)] = column.reset_index(drop=True)

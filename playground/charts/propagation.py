@@ -12,7 +12,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .common import DENSE_MARK, LINE_HEIGHT, PANEL_HEIGHT, layer_x, y_scale
+from .common import DENSE_MARK, LINE_HEIGHT, PANEL_HEIGHT, layer_x, short_numbers, text_tooltip, y_scale
 from .theory import SOURCE_COLORS, SOURCE_DASHES
 
 # The phase diagram's point selection: ``st.altair_chart(chart, on_select="rerun")``
@@ -57,31 +57,37 @@ def _depth_notes(xi: np.ndarray) -> pd.Categorical:
 
 
 def phase_cells(grid: pd.DataFrame) -> pd.DataFrame:
-    """What the cells of ``phase_diagram``'s frame draw: edges, xi_c clipped for the colour, tooltip values.
+    """What the cells of ``phase_diagram``'s frame draw: edges, xi_c clipped for the colour, the tooltip's text.
 
     Only these columns go to the browser (as Arrow): the selection's fields in
-    float64, so that a click returns the grid's own values; what is only
-    shown in float32, half the bytes.
+    float64, so that a click returns the grid's own values; the edges and the
+    colour in float32, half the bytes; what only the tooltip shows as text
+    (``PHASE_TOOLTIP``), formatted here rather than per cell in the browser.
     """
     w_low, w_high = _cell_edges(grid["sigma_w2"])
     b_low, b_high = _cell_edges(grid["sigma_b2"])
     xi = grid["xi_c"].to_numpy(dtype=float)
-    shown = {
-        "sigma_w2_low": w_low, "sigma_w2_high": w_high, "sigma_b2_low": b_low, "sigma_b2_high": b_high,
-        "q_star": grid["q_star"], "chi1": grid["chi1"], "c_star": grid["c_star"],
-        "xi_shown": np.where(np.isnan(xi), np.nan, np.clip(xi, 1e-2, XI_CLIP)),
-    }
+    xi_shown = np.where(np.isnan(xi), np.nan, np.clip(xi, 1e-2, XI_CLIP))
     data = pd.DataFrame({"sigma_w2": grid["sigma_w2"].to_numpy(dtype=float),
                          "sigma_b2": grid["sigma_b2"].to_numpy(dtype=float),
                          "phase": pd.Categorical(grid["phase"].to_numpy())})
-    for name, values in shown.items():
+    for name, values in {"sigma_w2_low": w_low, "sigma_w2_high": w_high, "sigma_b2_low": b_low,
+                         "sigma_b2_high": b_high, "xi_shown": xi_shown}.items():
         data[name] = np.asarray(values, dtype=float).astype(np.float32)
+    for name, values in {"sigma_w2": data["sigma_w2"], "sigma_b2": data["sigma_b2"], "q_star": grid["q_star"],
+                         "chi1": grid["chi1"], "xi_shown": xi_shown, "c_star": grid["c_star"]}.items():
+        data[f"{name}_text"] = pd.Categorical(short_numbers(values))  # few distinct texts: sent once each
     data["xi_note"] = _depth_notes(xi)
     flat = np.where(np.isnan(xi), FLAT_COLORS["undefined"], "")
     for phase in ("vanishing", "exploding"):
         flat = np.where(grid["phase"].to_numpy() == phase, FLAT_COLORS[phase], flat)
     data["flat"] = pd.Categorical(flat)
     return data
+
+
+# The phase cells' tooltip: its titles and the columns of ``phase_cells`` they show.
+PHASE_TOOLTIP = {"σ_w²": "sigma_w2_text", "σ_b²": "sigma_b2_text", "phase": "phase", "q*": "q_star_text",
+                 "χ₁": "chi1_text", "ξ_c (layers)": "xi_shown_text", "ξ_c is": "xi_note", "c*": "c_star_text"}
 
 
 def _xi_colour(low: float) -> alt.Color:
@@ -107,16 +113,6 @@ def phase_diagram_chart(grid: pd.DataFrame, critical: pd.DataFrame, current: tup
     pick = alt.selection_point(name=PHASE_SELECTION, fields=PHASE_FIELDS, on="click", clear=False)
     x = alt.X("sigma_w2_low:Q", title=W2_TITLE, scale=alt.Scale(nice=False, zero=False))
     y = alt.Y("sigma_b2_low:Q", title=B2_TITLE, scale=alt.Scale(nice=False, zero=False))
-    tooltip = [
-        alt.Tooltip("sigma_w2:Q", title="σ_w²", format=".3~g"),
-        alt.Tooltip("sigma_b2:Q", title="σ_b²", format=".3~g"),
-        alt.Tooltip("phase:N", title="phase"),
-        alt.Tooltip("q_star:Q", title="q*", format=".3~g"),
-        alt.Tooltip("chi1:Q", title="χ₁", format=".3~g"),
-        alt.Tooltip("xi_shown:Q", title="ξ_c (layers)", format=".3~g"),
-        alt.Tooltip("xi_note:N", title="ξ_c is"),
-        alt.Tooltip("c_star:Q", title="c*", format=".3~g"),
-    ]
     low = float(np.nanmin(data["xi_shown"])) if data["xi_shown"].notna().any() else 1.0
     low = 10.0 ** math.floor(math.log10(min(low, XI_CLIP / 10)))
     edges = dict(x=x, x2="sigma_w2_high:Q", y=y, y2="sigma_b2_high:Q")
@@ -132,8 +128,8 @@ def phase_diagram_chart(grid: pd.DataFrame, critical: pd.DataFrame, current: tup
         alt.Chart(clickable)
         # invalid=None: every cell clickable, a flat one too (transparent there); and no validity filter,
         # another expression per cell.
-        .mark_rect(**DENSE_MARK, invalid=None)
-        .encode(color=_xi_colour(low), opacity=alt.Opacity("alpha:Q", scale=None), tooltip=tooltip, **edges)
+        .mark_rect(**DENSE_MARK, invalid=None, tooltip=text_tooltip(PHASE_TOOLTIP))
+        .encode(color=_xi_colour(low), opacity=alt.Opacity("alpha:Q", scale=None), **edges)
         .add_params(pick)
     )
     edge = critical.dropna(subset=["sigma_w2"]).assign(meaning="χ₁ = 1: the edge of chaos")

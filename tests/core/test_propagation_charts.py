@@ -10,6 +10,7 @@ import pytest
 
 from playground import propagation as prop
 from playground.charts import propagation as charts
+from playground.charts.common import short_numbers
 
 W2, B2 = np.linspace(0.075, 4.5, 60), np.linspace(0.0, 0.2925, 40)
 
@@ -71,8 +72,8 @@ def test_phase_diagram_chart_is_clickable_and_small(tanh_grid):
     # The selection's fields are the grid's own float64 values, so that a click maps back to a cell exactly.
     cells = charts.phase_cells(grid)
     assert cells["sigma_w2"].dtype == np.float64 and set(cells["sigma_w2"]) == set(grid["sigma_w2"])
-    # 2400 cells: what Streamlit sends as Arrow stays near 120 KB.
-    assert arrow_bytes(chart) < 150_000
+    # 2400 cells, their tooltip's text included: what Streamlit sends as Arrow stays near 185 KB.
+    assert arrow_bytes(chart) < 200_000
     assert max(len(v) for v in spec["datasets"].values()) == 2400
 
 
@@ -89,6 +90,29 @@ def test_phase_cells_clip_infinite_depth_scales_and_flag_the_degenerate_ones(tan
     # every cell reaches a little into its neighbour: no seams, and no gaps
     order = np.argsort(grid["sigma_w2"].to_numpy(), kind="stable")
     assert (cells["sigma_w2_high"].to_numpy()[order][:-1] >= cells["sigma_w2_low"].to_numpy()[order][1:]).all()
+
+
+def test_phase_tooltip_shows_each_cells_own_numbers_as_text(tanh_grid):
+    grid, critical = tanh_grid
+    cells = charts.phase_cells(grid)
+    spec = charts.phase_diagram_chart(grid, critical, (1.5, 0.1)).to_dict()
+    (tooltip,) = [layer["mark"]["tooltip"]["expr"] for layer in spec["layer"] if "tooltip" in layer["mark"]]
+    for title, column in charts.PHASE_TOOLTIP.items():
+        assert f'"{title}": datum["{column}"]' in tooltip and column in cells.columns
+    # Against Python's own formatting of the grid's values, cell by cell.
+    for row in (0, 1000, 2399):
+        for name in ("sigma_w2", "q_star", "chi1", "c_star"):
+            value = float(grid[name].iloc[row])
+            expected = "∞" if math.isinf(value) else f"{value:.3g}".replace("e-0", "e-").replace("e+0", "e")
+            assert cells[f"{name}_text"].iloc[row] == expected
+    dead = (grid["sigma_b2"] == 0) & (grid["sigma_w2"] < 1)
+    assert (cells["q_star_text"][dead.to_numpy()] == "0").all()
+
+
+def test_short_numbers_keep_three_digits_and_name_the_infinite_and_undefined():
+    values = [1234.5, 1.2345e-5, 1.0, 0.5, 2e10, math.nan, math.inf, -math.inf, 0.0]
+    assert short_numbers(values) == ["1.23e3", "1.23e-5", "1", "0.5", "2e10", "undefined", "∞", "−∞", "0"]
+    assert short_numbers([3.14159], digits=5) == ["3.1416"]
 
 
 def test_relu_critical_point_is_drawn_although_it_is_a_single_point():
@@ -150,5 +174,7 @@ def test_phase_cells_carry_no_expression_per_cell(tanh_grid):
     for layer in rects:
         assert layer["mark"]["aria"] is False and "transform" not in layer
         assert "condition" not in json.dumps(layer["encoding"])
-    cells = next(layer for layer in rects if "tooltip" in layer["encoding"])
+    cells = next(layer for layer in rects if "tooltip" in layer["mark"])
     assert cells["mark"]["invalid"] is None  # a flat cell is clickable too
+    # The tooltip reads text made in pandas: no format call per cell.
+    assert "format" not in cells["mark"]["tooltip"]["expr"] and "tooltip" not in cells["encoding"]

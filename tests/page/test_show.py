@@ -45,6 +45,22 @@ def test_spec_sends_what_altairs_own_json_carries_and_a_shared_frame_once():
     assert spec["data"] == {"name": next(iter(spec["datasets"]))}
 
 
+def test_text_categories_go_once_each_as_an_arrow_dictionary():
+    labels = [f"label {i % 7}" for i in range(2000)]
+    levels = pd.Categorical(np.arange(2000) % 3)
+    frame = pd.DataFrame({"n": np.arange(2000), "kind": pd.Categorical(labels), "level": levels})
+    (data,) = show.to_spec(alt.Chart(frame).mark_point().encode(x="n:Q", color="kind:N")).get("datasets").values()
+    table = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+    assert pa.types.is_dictionary(table.schema.field("kind").type)
+    assert table.column("kind").to_pylist() == labels
+    assert table.column("level").to_pylist() == [str(i % 3) for i in range(2000)]  # other labels as text
+    def sent_bytes(column) -> int:
+        chart = alt.Chart(pd.DataFrame({"kind": column})).mark_point().encode(x="kind:N")
+        return len(show.to_spec(chart)["datasets"].popitem()[1])
+
+    assert sent_bytes(frame["kind"]) < sent_bytes(frame["kind"].astype("string")) / 4
+
+
 def test_spec_keeps_a_chart_config_other_than_the_default_size():
     chart = alt.Chart(_frame()).mark_point().encode(x="layer:Q").configure_legend(orient="bottom")
     assert show.to_spec(chart)["config"]["legend"] == {"orient": "bottom"}
