@@ -42,8 +42,9 @@ def text_tooltip(columns: dict[str, str]) -> alt.ExprRef:
     Vega-Lite's tooltip encoding formats every field of every item as it
     draws (a ``format`` call, or a test for each text field), and Streamlit's
     Vega interprets each call. Text made in pandas and read as it is costs a
-    field lookup per field: on the phase diagram's 2400 cells, the browser's
-    Vega interpreter time fell from 135-200 to 90-120 ms (README, Speed).
+    field lookup per field. With the phase diagram's 2400 cells, a cached
+    switch to its section spent 93-121 ms in the interpreter before, 65 ms
+    after (``benchmarks/bench_long_tasks.py --profile``; README, Speed).
     """
     fields = ", ".join(f"{json.dumps(title, ensure_ascii=False)}: datum[{json.dumps(column)}]"
                        for title, column in columns.items())
