@@ -31,13 +31,15 @@ def _panel(
         axis=alt.Axis(format="~g"),
     )
     color = alt.Color("label:N", title="start", scale=colors, legend=alt.Legend(orient="bottom", symbolType="stroke"))
-    lines = alt.Chart(history).mark_line().encode(
-        x=x, y=y, color=color, strokeDash=alt.StrokeDash("label:N", scale=dashes, legend=None)
-    )
-    points = alt.Chart(history).mark_circle(size=16).encode(x=x, y=y, color=color, tooltip=tooltip)
-    # The constant start's dashed line again on top: where the ε start coincides with it, both show.
-    on_top = lines.transform_filter(alt.datum.case == "constant")
-    return alt.layer(lines, points, on_top).properties(
+    line = dict(x=x, y=y, color=color, strokeDash=alt.StrokeDash("label:N", scale=dashes, legend=None))
+    layers = [alt.Chart(history).mark_line().encode(**line),
+              alt.Chart(history).mark_circle(size=16).encode(x=x, y=y, color=color, tooltip=tooltip)]
+    constant = history[history["case"] == "constant"]
+    if len(constant):
+        # The constant start's dashed line again on top: where the ε start coincides with it, both show. Left
+        # out where the panel has no such row (its spread is 0 on a log axis): Vega warns of an empty layer.
+        layers.append(alt.Chart(constant).mark_line().encode(**line))
+    return alt.layer(*layers).properties(
         title=alt.TitleParams(title, anchor="start"), width=PANEL_WIDTH, height=LINE_HEIGHT
     )
 

@@ -227,4 +227,11 @@ def test_chart_is_small_titled_and_skips_zero_spreads():
     assert rows and all(r["spread"] > 0 for r in rows)
     assert all(r["case"] != "constant" for r in rows)
     # The marker rule sits at the computed step.
-    assert spec["datasets"][spread["layer"][3]["data"]["name"]][0]["step"] == run.eps_matters_at
+    (rule,) = [layer for layer in spread["layer"] if layer["mark"]["type"] == "rule"]
+    assert spec["datasets"][rule["data"]["name"]][0]["step"] == run.eps_matters_at
+    # No empty layer (Vega warns of an infinite extent): the constant start's line on top only where it has rows.
+    for panel in (spread, loss):
+        assert all(spec["datasets"][layer.get("data", panel.get("data"))["name"]] for layer in panel["layer"])
+    constant = [layer for layer in loss["layer"] if layer["mark"]["type"] == "line"][1]
+    assert {r["case"] for r in spec["datasets"][constant["data"]["name"]]} == {"constant"}
+    assert len([layer for layer in spread["layer"] if layer["mark"]["type"] == "line"]) == 1
