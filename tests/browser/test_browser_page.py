@@ -42,11 +42,14 @@ def chart_text(page) -> str:
 def test_page_draws_and_follows_a_control(server, page):
     page.goto(server + "/")
     wait_until_done(page)
-    page.wait_for_selector(f"{CHART} svg")
+    # The charts draw after the script has finished, each in its own time: wait for both, and for every bar
+    # of the histogram grid (one per bin and layer).
+    page.wait_for_function(
+        "sel => document.querySelectorAll(sel + ' svg').length >= 2"
+        " && document.querySelectorAll(sel + ' svg .mark-rect path').length >= 5 * 40",
+        arg=CHART, timeout=30_000,
+    )
     assert page.locator("[data-testid='stException']").count() == 0
-    assert page.locator(f"{CHART} svg").count() >= 2
-    # the histogram grid draws one bar per bin and layer
-    assert page.locator(f"{CHART} svg .mark-rect path").count() >= 5 * 40
     assert query(page)["activation"] == "tanh" and query(page)["std"] == "0.01"
     before = chart_text(page)
     assert "tanh" in before
