@@ -11,6 +11,7 @@ from .. import activations as act_mod
 from ..theory import NOTES_FACTOR
 from .gaussian import _HOMOGENEOUS, _Q_TINY, map_moments
 from .phases import _chi1_of
+from .roots import illinois
 
 Array = np.ndarray
 
@@ -80,41 +81,13 @@ def _refined(activation: str, b2: Array, scan: Array, chi_scan: Array, bias: flo
     exact = found & (b2 == 0) & (act_mod.get(activation).fn(np.array([bias]))[0] == 0) & (lo < np.log(zero_q))
     exact &= np.log(zero_q) <= hi
     refine = found & ~exact
-    root = _illinois(lambda t: _chi1_of(activation, np.exp(t), b2[refine], bias, q0)[1] - 1.0, lo[refine],
+    root = illinois(lambda t: _chi1_of(activation, np.exp(t), b2[refine], bias, q0)[1] - 1.0, lo[refine],
                      hi[refine])
     q_star, chi = _chi1_of(activation, np.exp(root), b2[refine], bias, q0)
     sigma_w2 = np.full(len(b2), math.nan)
     sigma_w2[refine] = np.where(np.isfinite(q_star) & (np.abs(chi - 1.0) <= 1e-6), np.exp(root), math.nan)
     sigma_w2[exact] = zero_q
     return pd.DataFrame({"sigma_b2": b2, "sigma_w2": sigma_w2})
-
-
-def _illinois(fn, lo: Array, hi: Array, steps: int = 40, tol: float = 1e-13) -> Array:
-    """Roots of fn in [lo, hi] (fn(lo) < 0 <= fn(hi)), element-wise: regula falsi, halving a stuck end.
-
-    Done where the bracket is narrower than ``tol`` or either end is within
-    1e-14 of a root: regula falsi may close in from one side only.
-    """
-    lo, hi = lo.copy(), hi.copy()
-    f_lo, f_hi = fn(lo), fn(hi)
-    side = np.zeros(len(lo))
-    for _ in range(steps):
-        narrow = np.abs(hi - lo) <= tol * np.maximum(1.0, np.abs(hi))
-        active = ~narrow & (np.minimum(np.abs(f_lo), np.abs(f_hi)) > 1e-14)
-        if not active.any():
-            break
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x = np.where(f_hi != f_lo, hi - f_hi * (hi - lo) / (f_hi - f_lo), 0.5 * (lo + hi))
-        x = np.where(np.isfinite(x) & (x > lo) & (x < hi), x, 0.5 * (lo + hi))
-        f_x = fn(x)
-        right = f_x >= 0
-        # Illinois: an end kept twice in a row has its value halved, so the bracket shrinks from both sides.
-        f_lo = np.where(right & (side == 1), 0.5 * f_lo, f_lo)
-        f_hi = np.where(~right & (side == -1), 0.5 * f_hi, f_hi)
-        hi, f_hi = np.where(active & right, x, hi), np.where(active & right, f_x, f_hi)
-        lo, f_lo = np.where(active & ~right, x, lo), np.where(active & ~right, f_x, f_lo)
-        side = np.where(right, 1, -1)
-    return np.where(np.abs(f_hi) <= np.abs(f_lo), hi, lo)
 
 
 def critical_sigma_w2(activation: str, sigma_b2: float, *, bias: float = 0.0, q0: float = 1.0) -> float:

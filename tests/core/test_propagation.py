@@ -10,6 +10,7 @@ from scipy import integrate, optimize
 
 from playground import activations, theory
 from playground import propagation as prop
+from playground.propagation.roots import illinois
 
 # --- independent references ---------------------------------------------------------------------------------
 
@@ -515,3 +516,13 @@ def test_spectrum_comparison_is_each_network_alone_whatever_the_threads():
                                        init_params=params, layers=[2, 6])
         ours = both[both["weights"] == kind].drop(columns="weights").reset_index(drop=True)
         pd.testing.assert_frame_equal(ours, alone, check_exact=True)
+
+
+def test_illinois_finds_every_root_of_its_own_bracket():
+    targets = np.geomspace(1e-12, 1e12, 200)
+    # e^t = a in [ln a - 3, ln a + 1], as a relative residual; and one bracket whose left end is the root.
+    lo, hi = np.log(targets) - 3.0, np.log(targets) + 1.0
+    roots = illinois(lambda t: 1.0 - targets / np.exp(t), lo, hi)
+    np.testing.assert_allclose(roots, np.log(targets), rtol=0, atol=1e-12)
+    exact = illinois(lambda t: t - 2.0, np.array([2.0]), np.array([5.0]))
+    assert exact[0] == 2.0
