@@ -36,10 +36,11 @@ TARGETS = {"first": 2.5, "computed": 1.0, "cached": 0.5}
 APP = "[data-testid='stApp']"
 SETTLE_MS = 1500
 
-# Records, in page time: every change of the app's script state, and every pointer or key going down.
+# Records, in page time: every change of the app's script state, every pointer or key going down, and every
+# websocket message the page receives with the frame after it.
 OBSERVER = """
 (() => {
-  window.__states = []; window.__inputs = [];
+  window.__states = []; window.__inputs = []; window.__messages = [];
   const record = list => e => list.push(performance.now());
   document.addEventListener('pointerdown', record(window.__inputs), true);
   document.addEventListener('keydown', record(window.__inputs), true);
@@ -53,11 +54,18 @@ OBSERVER = """
         [i + 1 < records.length ? records[i + 1].oldValue : app.getAttribute('data-test-script-state'), now]));
     }).observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
   };
-  // The page's last change: a cached run can send "started" and "finished" together, and the
-  // browser then draws both at once without the attribute ever reading 'running'.
-  window.__lastChange = 0;
-  new MutationObserver(() => { window.__lastChange = performance.now(); })
-    .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  // A cached run can send "started" and "finished" together, and the browser then draws both at once
+  // without the attribute ever reading 'running': its end is then the frame after its last message.
+  window.WebSocket = class extends window.WebSocket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', () => {
+        const message = [performance.now(), null];
+        window.__messages.push(message);
+        requestAnimationFrame(() => requestAnimationFrame(() => { message[1] = performance.now(); }));
+      });
+    }
+  };
   const find = () => {
     const app = document.querySelector("[data-testid='stApp']");
     if (app) watch(app); else requestAnimationFrame(find);
@@ -96,19 +104,27 @@ def started_after(tab, start: float, timeout_ms: float) -> bool:
         return False
 
 
-def settled_after(tab, start: float, quiet_ms: float = 1000) -> float | None:
-    """The page's last change after ``start`` once it has been quiet for ``quiet_ms``; None if it never changed."""
-    tab.wait_for_function(f"performance.now() - Math.max(window.__lastChange, {start}) > {quiet_ms}", timeout=60_000)
-    last = tab.evaluate("window.__lastChange")
-    return last if last > start else None
+def drawn_after(tab, start: float, quiet_ms: float = 1000) -> float | None:
+    """The frame after the last websocket message since ``start``, once none has come for ``quiet_ms``.
+
+    None if no message came. The server's last message of a run says it finished.
+    """
+    tab.wait_for_function(
+        f"""() => {{ const m = window.__messages.filter(([t]) => t >= {start});
+               return performance.now() - (m.length ? m[m.length - 1][0] : {start}) > {quiet_ms}
+                      && m.every(([, drawn]) => drawn !== null); }}""",
+        timeout=60_000,
+    )
+    times = [drawn for at, drawn in tab.evaluate("window.__messages") if at >= start]
+    return times[-1] if times else None
 
 
 def timed(tab, act) -> float:
     """Seconds from the input ``act`` makes until the script it starts has finished.
 
     Read from the app's script state; where no state change shows (a cached
-    run whose start and end the browser drew at once), until the page's last
-    change, which the output marks.
+    run whose start and end the browser drew at once), until the frame after
+    the run's last websocket message, which the output marks.
     """
     inputs = tab.evaluate("window.__inputs.length")
     act()
@@ -116,10 +132,10 @@ def timed(tab, act) -> float:
     start = tab.evaluate(f"window.__inputs[{inputs}]")
     if started_after(tab, start, 5_000):
         return (finished_after(tab, start) - start) / 1000
-    last = settled_after(tab, start)
+    last = drawn_after(tab, start)
     if last is None:
-        raise RuntimeError("the input changed nothing on the page")
-    print("  (no script state seen for one input: timed to the page's last change)", file=sys.stderr)
+        raise RuntimeError("the input started no script run")
+    print("  (no script state seen for one input: timed to the frame after its last message)", file=sys.stderr)
     return (last - start) / 1000
 
 
