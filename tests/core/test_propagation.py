@@ -526,3 +526,13 @@ def test_illinois_finds_every_root_of_its_own_bracket():
     np.testing.assert_allclose(roots, np.log(targets), rtol=0, atol=1e-12)
     exact = illinois(lambda t: t - 2.0, np.array([2.0]), np.array([5.0]))
     assert exact[0] == 2.0
+    # A very skewed bracket (the residual -1e260 at one end, 1 at the other): regula falsi alone stalls there.
+    skewed = illinois(lambda t: 1.0 - 1e-40 / np.exp(t), np.array([math.log(1e-300)]), np.array([math.log(1e-16)]))
+    assert skewed[0] == pytest.approx(math.log(1e-40), rel=1e-12, abs=0.0)
+
+
+def test_fixed_point_below_the_length_table_is_found():
+    # q* far below the table's 1e-16, where the interpolant is linear and V(q) = q (tanh, b = 0) to float64:
+    # q* = sigma_b2 / (1 - sigma_w2). Regula falsi alone stalled here on the bracket's end at 1e-300.
+    for b2 in (5e-40, 1e-30, 1e-24, 1e-18):
+        assert prop.fixed_point("tanh", 0.8847, b2) == pytest.approx(b2 / (1.0 - 0.8847), rel=1e-12, abs=0.0)
