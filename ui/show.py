@@ -60,7 +60,8 @@ def _frame_arrow(frame: pd.DataFrame) -> bytes:
     sent = {}
     for name, column in frame.items():
         if isinstance(column.dtype, pd.CategoricalDtype):
-            if not all(isinstance(label, str) for label in column.cat.categories):
+            categories = column.cat.categories
+            if not (len(categories) and all(isinstance(label, str) for label in categories)):
                 column = column.astype("string")  # its labels as text, missing ones null
         elif pd.api.types.is_float_dtype(column.dtype):
             column = column.where(np.isfinite(column.to_numpy()))  # JSON has no inf: Altair sends null

@@ -23,7 +23,10 @@ DENSE_MARK = {"aria": False}
 
 
 def short_numbers(values, digits: int = 3) -> list[str]:
-    """Each value as the tooltips show it: ``digits`` significant digits, "∞" and "undefined" (nan) in words."""
+    """Each value as the tooltips show it: ``digits`` significant digits, "∞" and "undefined" (nan) in words.
+
+    As Vega's own ``.3~g`` format writes them: 1.23e3, and a minus sign (−), not a hyphen.
+    """
     def one(v: float) -> str:
         if math.isnan(v):
             return "undefined"
@@ -31,7 +34,8 @@ def short_numbers(values, digits: int = 3) -> list[str]:
             return "∞" if v > 0 else "−∞"
         text = f"{v:.{digits}g}"
         mantissa, _, exponent = text.partition("e")
-        return f"{mantissa}e{int(exponent)}" if exponent else text
+        text = f"{mantissa}e{int(exponent)}" if exponent else text
+        return text.replace("-", "−")
 
     return [one(v) for v in np.asarray(values, dtype=float).tolist()]
 

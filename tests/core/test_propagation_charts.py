@@ -103,15 +103,17 @@ def test_phase_tooltip_shows_each_cells_own_numbers_as_text(tanh_grid):
     for row in (0, 1000, 2399):
         for name in ("sigma_w2", "q_star", "chi1", "c_star"):
             value = float(grid[name].iloc[row])
-            expected = "∞" if math.isinf(value) else f"{value:.3g}".replace("e-0", "e-").replace("e+0", "e")
-            assert cells[f"{name}_text"].iloc[row] == expected
+            mantissa, _, exponent = f"{value:.3g}".partition("e")
+            expected = "∞" if math.isinf(value) else mantissa + (f"e{int(exponent)}" if exponent else "")
+            assert cells[f"{name}_text"].iloc[row] == expected.replace("-", "−")
     dead = (grid["sigma_b2"] == 0) & (grid["sigma_w2"] < 1)
     assert (cells["q_star_text"][dead.to_numpy()] == "0").all()
 
 
 def test_short_numbers_keep_three_digits_and_name_the_infinite_and_undefined():
-    values = [1234.5, 1.2345e-5, 1.0, 0.5, 2e10, math.nan, math.inf, -math.inf, 0.0]
-    assert short_numbers(values) == ["1.23e3", "1.23e-5", "1", "0.5", "2e10", "undefined", "∞", "−∞", "0"]
+    values = [1234.5, 1.2345e-5, 1.0, 0.5, 2e10, math.nan, math.inf, -math.inf, 0.0, -0.25, -3e-7]
+    assert short_numbers(values) == ["1.23e3", "1.23e−5", "1", "0.5", "2e10", "undefined", "∞", "−∞", "0", "−0.25",
+                                     "−3e−7"]
     assert short_numbers([3.14159], digits=5) == ["3.1416"]
 
 

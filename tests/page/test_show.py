@@ -54,6 +54,11 @@ def test_text_categories_go_once_each_as_an_arrow_dictionary():
     assert pa.types.is_dictionary(table.schema.field("kind").type)
     assert table.column("kind").to_pylist() == labels
     assert table.column("level").to_pylist() == [str(i % 3) for i in range(2000)]  # other labels as text
+    # A categorical without a single category (every value missing): nulls of text, as Altair's JSON has.
+    empty = pd.DataFrame({"n": [1, 2], "kind": pd.Categorical([None, None])})
+    (data,) = show.to_spec(alt.Chart(empty).mark_point().encode(x="n:Q")).get("datasets").values()
+    column = pa.ipc.open_stream(pa.py_buffer(data)).read_all().column("kind")
+    assert column.to_pylist() == [None, None] and pa.types.is_large_string(column.type)
     def sent_bytes(column) -> int:
         chart = alt.Chart(pd.DataFrame({"kind": column})).mark_point().encode(x="kind:N")
         return len(show.to_spec(chart)["datasets"].popitem()[1])
