@@ -38,18 +38,6 @@ def messages(said: Iterable[Message | None]) -> None:
         message(one)
 
 
-def _arrow_table(table: pa.Table) -> bytes:
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue().to_pybytes()
-
-
-def _arrow(rows: list[dict]) -> bytes:
-    """Inline rows (a chart built from a list, not a frame) as Arrow IPC bytes, the form Streamlit sends charts in."""
-    return _arrow_table(pa.Table.from_pandas(pd.DataFrame.from_records(rows), preserve_index=False))
-
-
 def _frame_arrow(frame: pd.DataFrame) -> bytes:
     """A chart's frame as Arrow IPC bytes, with the values Altair's JSON would carry: labels as text, no infinities.
 
@@ -66,7 +54,16 @@ def _frame_arrow(frame: pd.DataFrame) -> bytes:
         elif pd.api.types.is_float_dtype(column.dtype):
             column = column.where(np.isfinite(column.to_numpy()))  # JSON has no inf: Altair sends null
         sent[str(name)] = column.reset_index(drop=True)
-    return _arrow_table(pa.Table.from_pandas(pd.DataFrame(sent), preserve_index=False))
+    table = pa.Table.from_pandas(pd.DataFrame(sent), preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _arrow(rows: list[dict]) -> bytes:
+    """Inline rows (a chart built from a list, not a frame) as Arrow IPC bytes: the frame's way, from their frame."""
+    return _frame_arrow(pd.DataFrame.from_records(rows))
 
 
 # The frames of the chart ``to_spec`` is converting, in this thread: name -> frame.
