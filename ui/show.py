@@ -26,7 +26,9 @@ def message(said: Message | None) -> None:
     if said is None:
         return
     if said.tone in BOXES:
-        BOXES[said.tone](said.text, icon=said.icon)
+        # "" for no icon, not None: with None Streamlit looks for an emoji at the start of any non-ASCII text,
+        # and the first such box of a server process loads its emoji catalog for that (about 0.05 s).
+        BOXES[said.tone](said.text, icon=said.icon or "")
     elif said.tone == "caption":
         st.caption(said.text)
     else:
