@@ -118,6 +118,10 @@ def jacobian_spectrum(activation: str, initializer: str, *, depth: int, width: i
     ``jacobian_cost``). The network is ``propagate_pair``'s for the same
     seed. Columns: layer, singular_value (descending per layer; nan after an
     overflow).
+
+    With orthogonal weights (W_1 = gain Q_1), J_l has the singular values of
+    Q_1^T J_l = gain D_1 W_2 D_2 ... W_l D_l: layer 1's are gain |phi'(s_1)|,
+    with no SVD, and layer 2's product is a scaling of rows.
     """
     spec, params, _ = _check_network(activation, initializer, depth, width, bias, bias_std, init_params)
     wanted = sorted({depth} if layers is None else {int(layer) for layer in layers})
@@ -134,11 +138,22 @@ def jacobian_spectrum(activation: str, initializer: str, *, depth: int, width: i
             s = a @ weights + biases
             a = spec.fn(s)
             slope = spec.derivative_from_output(a.copy())
-            jacobian = weights * slope if jacobian is None else (jacobian @ weights) * slope
+            if jacobian is None:
+                # A diagonal, kept as its vector, where the layer's orthogonal Q_1 is left out (see above).
+                jacobian = params["gain"] * slope if initializer == "orthogonal" else weights * slope
+            elif jacobian.ndim == 1:
+                jacobian = (jacobian[:, None] * weights) * slope
+            else:
+                jacobian = (jacobian @ weights) * slope
             if layer in wanted:
-                if np.isfinite(jacobian).all():
-                    values = np.linalg.svd(jacobian, compute_uv=False)
-                else:
-                    values = np.full(width, math.nan)
-                frames.append(pd.DataFrame({"layer": layer, "singular_value": values}))
+                frames.append(pd.DataFrame({"layer": layer, "singular_value": _singular_values(jacobian)}))
     return pd.concat(frames, ignore_index=True)
+
+
+def _singular_values(jacobian: Array) -> Array:
+    """A matrix's singular values, descending (a vector is a diagonal matrix's); nan where any entry is not finite."""
+    if not np.isfinite(jacobian).all():
+        return np.full(len(jacobian), math.nan)
+    if jacobian.ndim == 1:
+        return np.sort(np.abs(jacobian))[::-1]
+    return np.linalg.svd(jacobian, compute_uv=False)

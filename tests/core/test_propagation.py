@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import integrate, optimize
 
-from playground import activations, theory
+from playground import activations, initializers, theory
 from playground import propagation as prop
 from playground.propagation.roots import illinois
 
@@ -425,27 +425,31 @@ def test_a_layer_is_the_same_draw_whatever_the_depth():
 # --- the Jacobian -----------------------------------------------------------------------------------------------
 
 
-def test_jacobian_matches_finite_differences_of_the_same_network():
-    # Rebuild the network from the module's own streams and differentiate a_3(x) numerically.
+@pytest.mark.parametrize(("initializer", "params"), [("normal", {"std": 0.4}), ("orthogonal", {"gain": 1.2})])
+def test_jacobian_matches_finite_differences_of_the_same_network(initializer, params):
+    # Rebuild the network from the module's own streams and differentiate a_l(x) numerically at every layer
+    # (orthogonal weights take their own path: layer 1 without an SVD, Q_1 left out of the product).
     activation, width, depth, q0, bias, bias_std = "tanh", 12, 3, 1.0, 0.1, 0.3
-    params = {"std": 0.4}
     streams = prop._streams(5, depth)
     g = prop._generator(streams[0]).standard_normal(width)
     x = g * (math.sqrt(width * q0) / np.linalg.norm(g))
-    layers = [prop._layer("normal", params, width, bias, bias_std, streams[layer]) for layer in range(1, depth + 1)]
+    full = initializers.check_params(initializer, width, width, params)
+    layers = [prop._layer(initializer, full, width, bias, bias_std, streams[layer]) for layer in range(1, depth + 1)]
 
-    def forward(v):
-        for weights, biases in layers:
+    def forward(v, depth):
+        for weights, biases in layers[:depth]:
             v = np.tanh(v @ weights + biases)
         return v
 
     h = 1e-6
-    numeric = np.array([(forward(x + h * e) - forward(x - h * e)) / (2 * h) for e in np.eye(width)])
-    spectrum = prop.jacobian_spectrum(activation, "normal", depth=depth, width=width, bias=bias, bias_std=bias_std,
-                                      seed=5, init_params=params)
-    expected = np.linalg.svd(numeric, compute_uv=False)
-    # Central differences with h = 1e-6 are good to about 1e-10 of the largest singular value.
-    np.testing.assert_allclose(spectrum["singular_value"], expected, rtol=1e-7, atol=1e-9 * expected[0])
+    spectrum = prop.jacobian_spectrum(activation, initializer, depth=depth, width=width, bias=bias, bias_std=bias_std,
+                                      seed=5, init_params=params, layers=range(1, depth + 1))
+    for layer in range(1, depth + 1):
+        numeric = np.array([(forward(x + h * e, layer) - forward(x - h * e, layer)) / (2 * h) for e in np.eye(width)])
+        expected = np.linalg.svd(numeric, compute_uv=False)
+        measured = spectrum.loc[spectrum["layer"] == layer, "singular_value"]
+        # Central differences with h = 1e-6 are good to about 1e-10 of the largest singular value.
+        np.testing.assert_allclose(measured, expected, rtol=1e-7, atol=1e-9 * expected[0])
 
 
 def test_linear_orthogonal_network_has_every_singular_value_one():
