@@ -37,7 +37,12 @@ def short_numbers(values, digits: int = 3) -> list[str]:
         text = f"{mantissa}e{int(exponent)}" if exponent else text
         return text.replace("-", "−")
 
-    return [one(v) for v in np.asarray(values, dtype=float).tolist()]
+    # Each distinct value once (by its bits: -0.0 is not 0.0): a grid's axes repeat theirs (60 values in the
+    # phase diagram's 2400 cells).
+    bits = np.ascontiguousarray(values, dtype=float).ravel().view(np.int64)
+    distinct, where = np.unique(bits, return_inverse=True)
+    texts = [one(v) for v in distinct.view(np.float64).tolist()]
+    return [texts[i] for i in where.ravel().tolist()]
 
 
 def text_tooltip(columns: dict[str, str]) -> alt.ExprRef:

@@ -151,7 +151,7 @@ def histogram_grid(histograms: pd.DataFrame, labels: Sequence[str], depth: int, 
     )
     chart = base.mark_bar(binSpacing=0, **DENSE_MARK).encode(
         x=alt.X("bin_start:Q", title=None, bin="binned", axis=alt.Axis(format="~g", tickCount=3, labelFlush=True)),
-        x2="bin_end:Q",
+        x2=alt.X2("bin_end:Q"),
         y=alt.Y("f:Q", title=None, axis=alt.Axis(format="%", tickCount=3)),
         color=init_color(labels, legend=False),
         tooltip=[

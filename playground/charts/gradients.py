@@ -35,7 +35,7 @@ def gradient_std_chart(frame: pd.DataFrame, *, title: str = "Gradients per layer
                         scale=alt.Scale(domain=list(QUANTITY_COLORS), range=list(QUANTITY_COLORS.values()))),
         strokeDash=alt.StrokeDash("source:N", title="source",
                                   scale=alt.Scale(domain=list(SOURCE_DASHES), range=list(SOURCE_DASHES.values()))),
-        detail="source:N",
+        detail=alt.Detail("source:N"),
     )
 
 

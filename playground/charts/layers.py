@@ -29,7 +29,7 @@ def histogram_grid(
     data["share"] = data["fraction"]
     base = alt.Chart(data).mark_bar(color=color, binSpacing=0, **DENSE_MARK).encode(
         x=alt.X("bin_start:Q", title=x_title, bin="binned", axis=alt.Axis(format="~g", tickCount=5)),
-        x2="bin_end:Q",
+        x2=alt.X2("bin_end:Q"),
         y=alt.Y("share:Q", title="share of values", axis=alt.Axis(format="%")),
         tooltip=[
             alt.Tooltip("layer:O", title="layer"),

@@ -115,7 +115,7 @@ def phase_diagram_chart(grid: pd.DataFrame, critical: pd.DataFrame, current: tup
     y = alt.Y("sigma_b2_low:Q", title=B2_TITLE, scale=alt.Scale(nice=False, zero=False))
     low = float(np.nanmin(data["xi_shown"])) if data["xi_shown"].notna().any() else 1.0
     low = 10.0 ** math.floor(math.log10(min(low, XI_CLIP / 10)))
-    edges = dict(x=x, x2="sigma_w2_high:Q", y=y, y2="sigma_b2_high:Q")
+    edges = dict(x=x, x2=alt.X2("sigma_w2_high:Q"), y=y, y2=alt.Y2("sigma_b2_high:Q"))
     # Cells without a working depth scale: their own colours underneath, the clickable cells transparent there.
     # Both decided here, not by a filter and a condition evaluated per cell: Streamlit's Vega runs
     # expressions through its interpreter (no eval).
@@ -131,6 +131,9 @@ def phase_diagram_chart(grid: pd.DataFrame, critical: pd.DataFrame, current: tup
         .mark_rect(**DENSE_MARK, invalid=None, tooltip=text_tooltip(PHASE_TOOLTIP))
         .encode(color=_xi_colour(low), opacity=alt.Opacity("alpha:Q", scale=None), **edges)
         .add_params(pick)
+        # A name of its own: without one, Altair names the selection's view by a hash of the layer's JSON,
+        # its 2400 rows printed as text (12 ms of the chart's 60).
+        .properties(name="cells")
     )
     edge = critical.dropna(subset=["sigma_w2"]).assign(meaning="χ₁ = 1: the edge of chaos")
     line = (
@@ -139,7 +142,7 @@ def phase_diagram_chart(grid: pd.DataFrame, critical: pd.DataFrame, current: tup
         .mark_line(color="white", strokeWidth=2.5, point=alt.OverlayMarkDef(color="white", size=60) if len(edge) < 2
                    else False)
         .encode(
-            x=alt.X("sigma_w2:Q", title=W2_TITLE), y=alt.Y("sigma_b2:Q", title=B2_TITLE), order="sigma_b2:Q",
+            x=alt.X("sigma_w2:Q", title=W2_TITLE), y=alt.Y("sigma_b2:Q", title=B2_TITLE), order=alt.Order("sigma_b2:Q"),
             tooltip=[alt.Tooltip("meaning:N", title=""), alt.Tooltip("sigma_w2:Q", title="σ_w²", format=".4~g"),
                      alt.Tooltip("sigma_b2:Q", title="σ_b²", format=".3~g")],
         )
@@ -241,9 +244,9 @@ def spectrum_chart(histogram: pd.DataFrame, *,
     kinds = [k for k in WEIGHT_COLORS if k in set(histogram["weights"])]
     bars = alt.Chart(histogram).mark_bar(opacity=0.6, binSpacing=0, **DENSE_MARK).encode(
         x=alt.X("bin_start:Q", title="singular value", scale=alt.Scale(type="log"), axis=alt.Axis(format="~g")),
-        x2="bin_end:Q",
+        x2=alt.X2("bin_end:Q"),
         y=alt.Y("share:Q", title="share of singular values", stack=None, axis=alt.Axis(format="%")),
-        y2=alt.datum(0),
+        y2=alt.Y2(datum=0),
         color=alt.Color("weights:N", title="weights",
                         scale=alt.Scale(domain=kinds, range=[WEIGHT_COLORS[k] for k in kinds])),
         tooltip=[alt.Tooltip("weights:N", title="weights"), alt.Tooltip("layer:O", title="depth"),

@@ -77,7 +77,8 @@ def training_chart(history: pd.DataFrame, *, marker_step: int | None = None) -> 
         spread += (
             alt.Chart(rule)
             .mark_rule(color="#7f7f7f", strokeDash=[2, 2])
-            .encode(x="step:Q", tooltip=[alt.Tooltip("what:N", title="marker"), alt.Tooltip("step:Q", title="step")])
+            .encode(x=alt.X("step:Q"),
+                    tooltip=[alt.Tooltip("what:N", title="marker"), alt.Tooltip("step:Q", title="step")])
         )
     loss = _panel(
         shown,

@@ -53,7 +53,7 @@ def ratio_chart(frame: pd.DataFrame, *, title: str = "Measured ÷ predicted") ->
     one = (
         alt.Chart(pd.DataFrame({"ratio": [1.0], "meaning": ["measured = predicted"]}))
         .mark_rule(color="gray")
-        .encode(y="ratio:Q", tooltip=[alt.Tooltip("meaning:N", title="")])
+        .encode(y=alt.Y("ratio:Q"), tooltip=[alt.Tooltip("meaning:N", title="")])
     )
     return alt.layer(one, lines).properties(
         title=alt.TitleParams(title, subtitle="Log axis; 1 is a perfect prediction.", anchor="start"),

@@ -117,7 +117,7 @@ def _loss_layers(data: pd.DataFrame, labels: Sequence[str], diverged: dict, chan
     if not ends.empty:
         layers.append(
             alt.Chart(ends).mark_point(shape="cross", size=120, filled=True).encode(
-                x="s:Q", y=y, color=init_color(labels),
+                x=alt.X("s:Q"), y=y, color=init_color(labels),
                 tooltip=[
                     alt.Tooltip("label:N", title="initializer"),
                     alt.Tooltip("at:Q", title="diverged at step"),
@@ -311,9 +311,9 @@ def gradient_heatmap(gradients: pd.DataFrame, labels: Sequence[str], columns: in
         .mark_rect(**DENSE_MARK)
         .encode(
             x=alt.X("s0:Q", title="step", scale=alt.Scale(nice=False)),
-            x2="s1:Q",
+            x2=alt.X2("s1:Q"),
             y=alt.Y("y0:Q", title="layer", scale=alt.Scale(reverse=True, nice=False), axis=alt.Axis(tickMinStep=1)),
-            y2="y1:Q",
+            y2=alt.Y2("y1:Q"),
             color=alt.Color("g:Q", title="log₁₀ ratio",
                             scale=alt.Scale(scheme="redblue", reverse=True, domain=list(HEAT_DOMAIN), domainMid=0,
                                             clamp=True)),
@@ -364,8 +364,9 @@ def saturation_curve(saturation: pd.DataFrame, labels: Sequence[str], activation
     low, high = np.percentile(values, [1, 99]) if values.size else (0.0, 1.0)
     y = alt.Y("lo:Q", title="activation (mean ± std)",
               scale=alt.Scale(domain=[float(low), float(high) if high > low else float(low) + 1.0], clamp=True))
-    band = base.mark_area(opacity=0.12).encode(x=x, y=y, y2="hi:Q", color=init_color(labels, legend=False))
-    line = base.mark_line(point=True, clip=True).encode(x=x, y="mean:Q", color=init_color(labels), tooltip=tooltip)
+    band = base.mark_area(opacity=0.12).encode(x=x, y=y, y2=alt.Y2("hi:Q"), color=init_color(labels, legend=False))
+    line = base.mark_line(point=True, clip=True).encode(x=x, y=alt.Y("mean:Q"), color=init_color(labels),
+                                                        tooltip=tooltip)
     name = f" ({activation_label})" if activation_label else ""
     views = [alt.layer(band, line).properties(
         title=alt.TitleParams(f"Last hidden layer{name}: its activations",
@@ -405,9 +406,9 @@ def _map_cells(base: alt.Chart, extent: Sequence[float], grid: int) -> tuple[alt
         .mark_rect(opacity=0.75, **DENSE_MARK)
         .encode(
             x=alt.X("x:Q", title="x₁", scale=x_scale),
-            x2="x2:Q",
+            x2=alt.X2("x2:Q"),
             y=alt.Y("y:Q", title="x₂", scale=y_scale),
-            y2="y2:Q",
+            y2=alt.Y2("y2:Q"),
             color=alt.Color("p:Q", title="P(class 1)", scale=alt.Scale(domain=[0, 1], scheme=SCHEME)),
             tooltip=[alt.Tooltip("p:Q", title="P(class 1)")],
         )
@@ -424,7 +425,7 @@ def _map_points(base: alt.Chart, x_scale: alt.Scale, y_scale: alt.Scale) -> alt.
         .encode(
             x=alt.X("x1:Q", title="x₁", scale=x_scale),
             y=alt.Y("x2:Q", title="x₂", scale=y_scale),
-            color=alt.when("datum.c == 1").then(alt.value(CLASS_COLORS[1])).otherwise(alt.value(CLASS_COLORS[0])),
+            color=alt.ColorValue(CLASS_COLORS[0], condition=[{"test": "datum.c == 1", "value": CLASS_COLORS[1]}]),
             shape=alt.Shape("split:N", title="points", scale=alt.Scale(domain=["training", "held out"],
                                                                        range=["circle", "diamond"])),
             tooltip=[

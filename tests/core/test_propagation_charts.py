@@ -115,6 +115,9 @@ def test_short_numbers_keep_three_digits_and_name_the_infinite_and_undefined():
     assert short_numbers(values) == ["1.23e3", "1.23e−5", "1", "0.5", "2e10", "undefined", "∞", "−∞", "0", "−0.25",
                                      "−3e−7"]
     assert short_numbers([3.14159], digits=5) == ["3.1416"]
+    # Repeated values, in any order, each in its place; -0.0 keeps its sign.
+    repeated = pd.Series([2.0, math.nan, 1.0, 2.0, -0.0, math.nan, 0.0, 1.0])
+    assert short_numbers(repeated) == ["2", "undefined", "1", "2", "−0", "undefined", "0", "1"]
 
 
 def test_relu_critical_point_is_drawn_although_it_is_a_single_point():
