@@ -24,7 +24,11 @@ DRAW_MULTIPLY_ADDS = 300.0
 
 
 def jacobian_cost(depth: int, width: int, *, spectra: int = 1, orthogonal: bool = False) -> float:
-    """Multiply-adds of ``jacobian_spectrum``: a product per layer, an SVD per spectrum, the weight draws."""
+    """Multiply-adds of ``jacobian_spectrum``: a product per layer, an SVD per spectrum, the weight draws.
+
+    For orthogonal weights an upper bound: their first two layers need no
+    product, and a spectrum at layer 1 no SVD.
+    """
     cube = float(width) ** 3
     draws = depth * (QR_PRODUCTS * cube if orthogonal else DRAW_MULTIPLY_ADDS * float(width) ** 2)
     return depth * cube + spectra * SVD_PRODUCTS * cube + draws
