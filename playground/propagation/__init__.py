@@ -80,7 +80,10 @@ Every public name is re-exported here: ``from playground import propagation as p
 """
 
 from .critical import critical_line, critical_line_in, critical_sigma_w2
-from .gaussian import Moments, map_moments, mirror_moment, moments
+from .gaussian import Moments, map_moments, mirror_moment, moments, moments_and_slopes
+
+# Private, yet reachable as prop._evaluation_q: the tests take the maps' q as the package does.
+from .gaussian import _evaluation_q as _evaluation_q
 from .kernel import (
     HERMITE_TERMS,
     Kernel,
@@ -91,7 +94,7 @@ from .kernel import (
     kernels,
     make_kernel,
 )
-from .length_map import fixed_points
+from .length_map import fixed_points, fixed_points_and_moments
 from .networks import PAIRS, input_pairs, jacobian_spectrum, propagate_pair
 
 # Private, yet reachable as prop._streams, prop._layer, prop._generator: the tests draw layers as networks does.
@@ -131,9 +134,11 @@ __all__ = [
     "affordable_jacobian_width", "chi1", "chi1_trajectory", "correlation_map", "critical_line", "critical_line_in",
     "critical_sigma_w2",
     "depth_scale", "depth_scales", "DRAW_MULTIPLY_ADDS", "EDGE_BAND", "fixed_point", "fixed_points",
+    "fixed_points_and_moments",
     "hermite_coefficients", "HERMITE_TERMS", "input_pairs", "jacobian_cost", "jacobian_spectrum", "jacobian_theory",
     "Kernel", "kernel_at", "kernel_on_grid", "kernel_rows", "kernels", "length_trajectory", "make_kernel",
-    "map_moments", "mirror_moment", "Moments", "moments", "PAGE_SIGMA_B2", "PAGE_SIGMA_W2", "pair_theory", "PAIRS",
+    "map_moments", "mirror_moment", "Moments", "moments",
+    "moments_and_slopes", "PAGE_SIGMA_B2", "PAGE_SIGMA_W2", "pair_theory", "PAIRS",
     "phase_diagram", "phase_names", "phase_point", "PhasePoint", "propagate_pair", "QR_PRODUCTS",
     "singular_value_histogram", "spectrum_comparison", "spectrum_summary", "SVD_PRODUCTS", "WEIGHTS", "weights_at",
     "ZERO_SINGULAR",

@@ -56,6 +56,40 @@ def moments(activation: str, bias: float, q) -> Moments:
     return Moments(*out)
 
 
+def moments_and_slopes(activation: str, bias: float, q) -> tuple[Moments, Moments]:
+    """``moments`` at every q of an array, and their derivatives in q, from the same nodes.
+
+    d/dq E[h(b + sqrt(q) z)] = E[h (z^2 - 1)] / (2q) (the density's own
+    derivative in its variance), so no phi'' is needed; S carries a 1/sqrt(q)
+    of its own. A row whose nodes are one point mass (q below 1e-16 b^2)
+    gets slopes 0, not the derivative there: ``fixed_points_and_moments``
+    moves q by at most 1e-6 of itself with them, far below what they miss.
+    """
+    spec = act_mod.get(activation)
+    q = np.atleast_1d(np.asarray(q, dtype=float))
+    out = [np.empty(len(q)) for _ in range(6)]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for start in range(0, len(q), _CHUNK):
+            rows = slice(start, start + _CHUNK)
+            points, weights = gaussian_nodes_batch(bias, q[rows])
+            a = spec.fn(points)
+            d = spec.derivative_from_output(a)
+            z = _standard(points, bias, q[rows])
+            # The moments as ``moments`` computes them, bit for bit.
+            out[0][rows] = np.einsum("ij,ij,ij->i", weights, a, a)
+            out[1][rows] = np.einsum("ij,ij,ij,ij->i", weights, a, d, z)
+            out[2][rows] = np.einsum("ij,ij,ij->i", weights, d, d)
+            curved = weights * (z * z - 1.0)
+            twice_q = 2.0 * q[rows]
+            single = np.count_nonzero(weights, axis=1) == 1
+            slopes = (np.einsum("ij,ij,ij->i", curved, a, a),
+                      np.einsum("ij,ij,ij,ij->i", curved, a, d, z) - out[1][rows],
+                      np.einsum("ij,ij,ij->i", curved, d, d))
+            for k, slope in enumerate(slopes, start=3):
+                out[k][rows] = np.where(single, 0.0, slope / twice_q)
+    return Moments(*out[:3]), Moments(*out[3:])
+
+
 def map_moments(activation: str, bias: float, q: Array) -> Moments:
     """``moments`` where the maps need them: exact for phi(a s) = a phi(s) at b = 0.
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import activations as act_mod
 from ..theory import NOTES_FACTOR
-from .gaussian import _HOMOGENEOUS, moments
+from .gaussian import _HOMOGENEOUS, Moments, _evaluation_q, map_moments, moments, moments_and_slopes
 from .roots import illinois
 
 Array = np.ndarray
@@ -19,6 +19,8 @@ Array = np.ndarray
 # of the quadrature, one Newton step from 1e-12), every 4th of them brackets q*.
 _TABLE_Q = np.geomspace(1e-16, 1e16, 32 * 16 + 1)
 _BRACKET_STEP = 4
+# A Newton step within this share of q moves the moments to q* to first order (fixed_points_and_moments).
+_SMALL_STEP = 1e-6
 
 
 @lru_cache(maxsize=16)
@@ -115,25 +117,58 @@ def fixed_points(activation: str, sigma_w2, sigma_b2, *, bias: float = 0.0, q0: 
     Bracketed on a table of V, refined on its interpolant, then one Newton
     step on the exact h (kept inside the bracket).
     """
+    return fixed_points_and_moments(activation, sigma_w2, sigma_b2, bias=bias, q0=q0)[0]
+
+
+def fixed_points_and_moments(activation: str, sigma_w2, sigma_b2, *, bias: float = 0.0,
+                             q0: float = 1.0) -> tuple[Array, Moments]:
+    """``fixed_points``, and ``map_moments`` where the maps take them (``_evaluation_q`` of q*).
+
+    Where the Newton step ran and moved q by at most 1e-6 of itself (the
+    interpolant's error), and each moment's log-slope times that share is
+    within 1e-6 too, the moments come from its start, moved to q* to first
+    order in the step: the neglected term, half the square of that product,
+    is within 1e-12 of the moment, and a second pass of quadrature over
+    every cell is saved. Any other row gets quadrature at q* itself.
+    """
     act_mod.get(activation)
     w2, b2 = (np.asarray(v, dtype=float).ravel() for v in np.broadcast_arrays(sigma_w2, sigma_b2))
     _check_map_arguments(w2, b2, q0)
     q1 = w2 * q0 + b2
     if activation in _HOMOGENEOUS and bias == 0.0:
-        return _homogeneous_fixed_points(activation, w2, b2, q1)
+        q_star = _homogeneous_fixed_points(activation, w2, b2, q1)
+        return q_star, map_moments(activation, bias, _evaluation_q(q_star))
     lo, hi, settled = _bracket(activation, bias, w2, b2, q1)
     finite = np.isfinite(hi) & ~settled
     guess = np.where(settled, lo, hi)
     guess[finite] = _interpolant_root(activation, bias, w2[finite], b2[finite], lo[finite], hi[finite])
     polish = finite & (guess > 0)
+    q_star = guess.copy()
+    at = np.zeros((3, len(q_star)))
+    moved_little = np.zeros(len(q_star), dtype=bool)
     if polish.any():
-        m = moments(activation, bias, guess[polish])
-        h = w2[polish] * m.second + b2[polish] - guess[polish]
-        dh = w2[polish] * m.stein / np.sqrt(guess[polish]) - 1.0
+        start = guess[polish]
+        m, dm = moments_and_slopes(activation, bias, start)
+        h = w2[polish] * m.second + b2[polish] - start
+        dh = w2[polish] * m.stein / np.sqrt(start) - 1.0
         with np.errstate(divide="ignore", invalid="ignore"):
             step = np.where(dh != 0, -h / dh, 0.0)
-        guess[polish] = np.clip(guess[polish] + np.nan_to_num(step), lo[polish], hi[polish])
-    return guess
+        q_star[polish] = np.clip(start + np.nan_to_num(step), lo[polish], hi[polish])
+        moved = q_star[polish] - start
+        at[:, polish] = [m.second + dm.second * moved, m.stein + dm.stein * moved, m.slope + dm.slope * moved]
+        # The neglected term is about (d ln M / d ln q x step / q)^2 / 2: a moment that changes fast in q (ReLU
+        # below a negative bias, where M ~ exp(-b^2 / 2q)) needs a shorter step than SMALL_STEP. A longer one
+        # (also where the interpolant was off, or the bracket clipped the step) gets quadrature at q* itself.
+        share = np.abs(moved) / start
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_slope = np.max([np.abs(getattr(dm, name) * start / getattr(m, name))
+                                for name in ("second", "stein", "slope")], axis=0)
+        moved_little[polish] = (share <= _SMALL_STEP) & (np.nan_to_num(log_slope, nan=np.inf) * share <= _SMALL_STEP)
+    rest = ~moved_little
+    if rest.any():
+        m = map_moments(activation, bias, _evaluation_q(q_star[rest]))
+        at[:, rest] = [m.second, m.stein, m.slope]
+    return q_star, Moments(*at)
 
 
 def _check_map_arguments(w2: Array, b2: Array, q0: float) -> None:

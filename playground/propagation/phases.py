@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .gaussian import Moments, _evaluation_q, map_moments
+from .gaussian import Moments, _evaluation_q
 from .kernel import Kernel, _exact_kernels, _interpolated_kernels, kernel_at, kernel_on_grid, kernel_rows, kernels
-from .length_map import fixed_points
+from .length_map import fixed_points, fixed_points_and_moments
 
 Array = np.ndarray
 
@@ -64,9 +64,8 @@ def _chaotic_fixed_point(kernel: Kernel, w2: Array, b2: Array, steps: int = 6) -
 def _phase_arrays(activation: str, w2, b2, *, bias: float, q0: float, interpolate: bool) -> dict[str, Array]:
     """q*, chi_1, chi_q, c* and chi_c for every (sigma_w2, sigma_b2) pair (see the package's docstring)."""
     w2, b2 = (np.asarray(v, dtype=float).ravel() for v in np.broadcast_arrays(w2, b2))
-    q_star = fixed_points(activation, w2, b2, bias=bias, q0=q0)
+    q_star, m = fixed_points_and_moments(activation, w2, b2, bias=bias, q0=q0)
     q = _evaluation_q(q_star)
-    m = map_moments(activation, bias, q)
     chi1 = w2 * m.slope
     chi_q = w2 * m.stein / np.sqrt(q)
     denominator = w2 * m.second + b2
@@ -186,8 +185,8 @@ def correlation_map(activation: str, sigma_w2: float, sigma_b2: float, c, *, bia
 
 def _chi1_of(activation: str, w2: Array, b2: Array, bias: float, q0: float) -> tuple[Array, Array]:
     """q* and chi_1 alone (no c-map) for pairs of arrays."""
-    q_star = fixed_points(activation, w2, b2, bias=bias, q0=q0)
-    return q_star, w2 * map_moments(activation, bias, _evaluation_q(q_star)).slope
+    q_star, m = fixed_points_and_moments(activation, w2, b2, bias=bias, q0=q0)
+    return q_star, w2 * m.slope
 
 
 # The page's phase diagram: 60 x 40 cells over the part of the plane where the phases meet for every activation.

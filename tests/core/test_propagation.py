@@ -215,6 +215,44 @@ def test_linear_units_have_closed_form_fixed_points():
     assert prop.fixed_point("linear", 1.5, 0.0) == math.inf
 
 
+def test_moment_slopes_are_the_closed_forms_and_the_moments_own_differences():
+    # Linear at bias b: V = b^2 + q, S = sqrt(q), D = 1; ReLU at b = 0: V = q/2, S = sqrt(q)/2, D = 1/2.
+    q = np.array([0.3, 1.0, 7.0])
+    for activation, bias, dv, ds, dd in [("linear", 0.4, np.ones(3), 0.5 / np.sqrt(q), np.zeros(3)),
+                                         ("relu", 0.0, np.full(3, 0.5), 0.25 / np.sqrt(q), np.zeros(3))]:
+        m, slopes = prop.moments_and_slopes(activation, bias, q)
+        np.testing.assert_allclose([slopes.second, slopes.stein, slopes.slope], [dv, ds, dd], rtol=1e-12, atol=1e-14)
+    # tanh and SELU (a kink at 0) against central differences of the moments: the moments are moments' own, bit
+    # for bit, and a nodes' point mass (q below 1e-16 b^2) gets slopes 0.
+    q = np.array([1e-3, 0.5, 2.0, 40.0, 1e-20])
+    for activation, bias in [("tanh", 0.3), ("selu", -0.2)]:
+        m, slopes = prop.moments_and_slopes(activation, bias, q)
+        plain = prop.moments(activation, bias, q)
+        for name in ("second", "stein", "slope"):
+            np.testing.assert_array_equal(getattr(m, name), getattr(plain, name))
+        h = 1e-4 * q[:4]
+        up, down = prop.moments(activation, bias, q[:4] + h), prop.moments(activation, bias, q[:4] - h)
+        for name in ("second", "stein", "slope"):
+            numeric = (getattr(up, name) - getattr(down, name)) / (2 * h)
+            np.testing.assert_allclose(getattr(slopes, name)[:4], numeric, rtol=1e-6, atol=1e-9)
+            assert getattr(slopes, name)[4] == 0.0
+
+
+@pytest.mark.parametrize("activation,bias", [("tanh", 0.0), ("tanh", 0.3), ("tanh", -1.0), ("sigmoid", -0.5),
+                                             ("selu", 0.0), ("selu", 1.0), ("relu", 0.1), ("relu", -0.5),
+                                             ("relu", -1.0), ("leaky_relu", -0.5)])
+def test_fixed_points_moments_are_the_quadratures_at_q_star(activation, bias):
+    # Moved from the Newton step's start to first order: within 1e-12 of quadrature at q* itself, cell by cell,
+    # over the bias slider's range (ReLU below a negative bias: moments ~ exp(-b^2 / 2q), fast in q). 2e-12: the
+    # quadrature's own noise where |b| >> sqrt(q), b E[z] with E[z] = 0 to 1e-14: leaky ReLU at b = -0.5 and
+    # q* = 8e-6, 1.3e-12 off S's closed form at the step's start (a share 3e-11 of q* away), 1.5e-14 at q*.
+    w2, b2 = np.meshgrid(prop.PAGE_SIGMA_W2, np.concatenate([[0.0, 1e-30], prop.PAGE_SIGMA_B2[1:]]))
+    q_star, m = prop.fixed_points_and_moments(activation, w2, b2, bias=bias)
+    exact = prop.map_moments(activation, bias, prop._evaluation_q(q_star))
+    for name in ("second", "stein", "slope"):
+        np.testing.assert_allclose(getattr(m, name), getattr(exact, name), rtol=2e-12, atol=0)
+
+
 # --- independent numerics ------------------------------------------------------------------------------------------
 
 
