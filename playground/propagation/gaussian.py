@@ -35,39 +35,11 @@ def _standard(points: Array, bias: float, q: Array) -> Array:
     return np.divide(points - bias, sd, out=np.zeros_like(points), where=sd > 0)
 
 
-def moments(activation: str, bias: float, q) -> Moments:
-    """V, S and D of ``Moments`` at every q of an array, on ``theory.gaussian_nodes``.
-
-    dV/dq = S / sqrt(q) by Stein's lemma, so the length map's slope needs no phi''.
-    """
+def _moment_sums(activation: str, bias: float, q, *, slopes: bool) -> list[Array]:
+    """V, S and D at every q (and, with ``slopes``, their derivatives in q): one pass over the nodes, in chunks."""
     spec = act_mod.get(activation)
     q = np.atleast_1d(np.asarray(q, dtype=float))
-    out = [np.empty(len(q)) for _ in range(3)]
-    with np.errstate(over="ignore", invalid="ignore"):
-        for start in range(0, len(q), _CHUNK):
-            rows = slice(start, start + _CHUNK)
-            points, weights = gaussian_nodes_batch(bias, q[rows])
-            a = spec.fn(points)
-            d = spec.derivative_from_output(a)
-            z = _standard(points, bias, q[rows])
-            out[0][rows] = np.einsum("ij,ij,ij->i", weights, a, a)
-            out[1][rows] = np.einsum("ij,ij,ij,ij->i", weights, a, d, z)
-            out[2][rows] = np.einsum("ij,ij,ij->i", weights, d, d)
-    return Moments(*out)
-
-
-def moments_and_slopes(activation: str, bias: float, q) -> tuple[Moments, Moments]:
-    """``moments`` at every q of an array, and their derivatives in q, from the same nodes.
-
-    d/dq E[h(b + sqrt(q) z)] = E[h (z^2 - 1)] / (2q) (the density's own
-    derivative in its variance), so no phi'' is needed; S carries a 1/sqrt(q)
-    of its own. A row whose nodes are one point mass (q below 1e-16 b^2)
-    gets slopes 0, not the derivative there: ``fixed_points_and_moments``
-    moves q by at most 1e-6 of itself with them, far below what they miss.
-    """
-    spec = act_mod.get(activation)
-    q = np.atleast_1d(np.asarray(q, dtype=float))
-    out = [np.empty(len(q)) for _ in range(6)]
+    out = [np.empty(len(q)) for _ in range(6 if slopes else 3)]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for start in range(0, len(q), _CHUNK):
             rows = slice(start, start + _CHUNK)
@@ -75,18 +47,40 @@ def moments_and_slopes(activation: str, bias: float, q) -> tuple[Moments, Moment
             a = spec.fn(points)
             d = spec.derivative_from_output(a)
             z = _standard(points, bias, q[rows])
-            # The moments as ``moments`` computes them, bit for bit.
             out[0][rows] = np.einsum("ij,ij,ij->i", weights, a, a)
             out[1][rows] = np.einsum("ij,ij,ij,ij->i", weights, a, d, z)
             out[2][rows] = np.einsum("ij,ij,ij->i", weights, d, d)
+            if not slopes:
+                continue
             curved = weights * (z * z - 1.0)
             twice_q = 2.0 * q[rows]
             single = np.count_nonzero(weights, axis=1) == 1
-            slopes = (np.einsum("ij,ij,ij->i", curved, a, a),
-                      np.einsum("ij,ij,ij,ij->i", curved, a, d, z) - out[1][rows],
-                      np.einsum("ij,ij,ij->i", curved, d, d))
-            for k, slope in enumerate(slopes, start=3):
-                out[k][rows] = np.where(single, 0.0, slope / twice_q)
+            sums = (np.einsum("ij,ij,ij->i", curved, a, a),
+                    np.einsum("ij,ij,ij,ij->i", curved, a, d, z) - out[1][rows],
+                    np.einsum("ij,ij,ij->i", curved, d, d))
+            for k, total in enumerate(sums, start=3):
+                out[k][rows] = np.where(single, 0.0, total / twice_q)
+    return out
+
+
+def moments(activation: str, bias: float, q) -> Moments:
+    """V, S and D of ``Moments`` at every q of an array, on ``theory.gaussian_nodes``.
+
+    dV/dq = S / sqrt(q) by Stein's lemma, so the length map's slope needs no phi''.
+    """
+    return Moments(*_moment_sums(activation, bias, q, slopes=False))
+
+
+def moments_and_slopes(activation: str, bias: float, q) -> tuple[Moments, Moments]:
+    """``moments`` at every q of an array (bit for bit), and their derivatives in q, from the same nodes.
+
+    d/dq E[h(b + sqrt(q) z)] = E[h (z^2 - 1)] / (2q) (the density's own
+    derivative in its variance), so no phi'' is needed; S carries a 1/sqrt(q)
+    of its own. A row whose nodes are one point mass (q below 1e-16 b^2)
+    gets slopes 0, not the derivative there: ``fixed_points_and_moments``
+    moves q by at most 1e-6 of itself with them, far below what they miss.
+    """
+    out = _moment_sums(activation, bias, q, slopes=True)
     return Moments(*out[:3]), Moments(*out[3:])
 
 
