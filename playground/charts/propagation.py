@@ -132,7 +132,7 @@ def phase_diagram_chart(grid: pd.DataFrame, critical: pd.DataFrame, current: tup
         .encode(color=_xi_colour(low), opacity=alt.Opacity("alpha:Q", scale=None), **edges)
         .add_params(pick)
         # A name of its own: without one, Altair names the selection's view by a hash of the layer's JSON,
-        # its 2400 rows printed as text (12 ms of the chart's 60).
+        # its 2400 rows printed as text (about 10 ms in a profile of the chart's build).
         .properties(name="cells")
     )
     edge = critical.dropna(subset=["sigma_w2"]).assign(meaning="χ₁ = 1: the edge of chaos")

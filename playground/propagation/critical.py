@@ -77,7 +77,8 @@ def _refined(activation: str, b2: Array, scan: Array, chi_scan: Array, bias: flo
     # Without bias noise and with phi(b) = 0, q* = 0 is the ordered phase's fixed point and chi_1 there is
     # sigma_w2 E[phi'(b)^2]: the edge is 1 / E[phi'(b)^2] exactly, where chi_1 turns flat (tanh: 1 +- 1e-4
     # for regula falsi, in 30 evaluations).
-    zero_q = 1.0 / map_moments(activation, bias, np.array([_Q_TINY])).slope[0]
+    with np.errstate(divide="ignore"):  # E[phi'(b)^2] = 0 (ReLU below a negative bias): no such edge, inf
+        zero_q = 1.0 / map_moments(activation, bias, np.array([_Q_TINY])).slope[0]
     exact = found & (b2 == 0) & (act_mod.get(activation).fn(np.array([bias]))[0] == 0) & (lo < np.log(zero_q))
     exact &= np.log(zero_q) <= hi
     refine = found & ~exact
