@@ -136,7 +136,7 @@ def pair_verdict(pair: pd.DataFrame, point: prop.PhasePoint, c0: float) -> Messa
     last = pair.iloc[-1]
     measured, theory = float(last["c"]), float(last["c_theory"])
     if not math.isfinite(measured):
-        return Message("info", f"The signal overflowed before layer {depth}: no correlation to measure at the end.")
+        return _no_correlation(pair, depth)
     xi = point.xi_c
     if math.isfinite(xi) and xi > 0:
         scales = f"your {depth} layers are {number(depth / xi, 2)} depth scales (ξ_c = {number(xi)})"
@@ -150,6 +150,23 @@ def pair_verdict(pair: pd.DataFrame, point: prop.PhasePoint, c0: float) -> Messa
             f"(the mean-field map says {number(theory)}; c* = {number(point.c_star)}). The measurement stays within "
             f"{number(gap.max(), 2)} of the map: the map is the average over networks, and this is one network.")
     return Message("info", text)
+
+
+def _no_correlation(pair: pd.DataFrame, depth: int) -> Message:
+    """Why the last layer has no measured c: the signal overflowed (q is nan), or it died (q_a = 0)."""
+    q = pair["q"].to_numpy(dtype=float)
+    if not math.isfinite(q[-1]):
+        return Message("info", f"The signal overflowed before layer {depth}: no correlation to measure at the end.")
+    last = pair.iloc[-1]
+    theory = f"the mean-field map says q = {number(last['q_theory'])} and c = {number(last['c_theory'])}"
+    if q[-1] == 0:
+        died = int(pair["layer"].to_numpy()[np.argmax(q == 0)])
+        return Message("warning", (
+            f"The signal died at layer {died}: every pre-activation there equals its bias to float64 (measured "
+            f"q = 0), so the two inputs give the same layer and their correlation is 0 / 0, undefined; {theory}."))
+    return Message("warning", (
+        f"At layer {depth} every pair has an input whose units all sit at their bias, so no correlation is left to "
+        f"measure (measured q = {number(q[-1])}; {theory})."))
 
 
 # --- the Jacobian's spectrum -------------------------------------------------------------------------------

@@ -79,7 +79,9 @@ def propagate_pair(activation: str, initializer: str, *, depth: int, width: int,
     pairs removes the inputs' share of the noise (one pair's c wanders by
     about sqrt(2/n) a layer), not the draw's. Columns: layer, q, c, and
     q_theory, c_theory from ``pair_theory`` (the joint map from q0 and c0).
-    Values past an overflow are nan.
+    Values past an overflow are nan. A pair with a dead input (q_a = 0: every
+    unit at its bias) has no correlation and is left out of c; where every
+    pair has one, c is nan and q says why.
     """
     spec, params, sigma_w2 = _check_network(activation, initializer, depth, width, bias, bias_std, init_params)
     if not -1.0 <= c0 <= 1.0 or not (math.isfinite(q0) and q0 > 0):
@@ -99,8 +101,11 @@ def propagate_pair(activation: str, initializer: str, *, depth: int, width: int,
             if not np.isfinite(own).all():
                 break
             q[layer - 1] = own.mean()
-            # sqrt of each, not of the product: that overflows long before q does.
-            c[layer - 1] = np.mean(cross / (np.sqrt(own[:pairs]) * np.sqrt(own[pairs:])))
+            # A pair whose input has died (every s equal to its bias) has no correlation: 0 / 0.
+            alive = (own[:pairs] > 0) & (own[pairs:] > 0)
+            if alive.any():
+                # sqrt of each, not of the product: that overflows long before q does.
+                c[layer - 1] = np.mean(cross[alive] / (np.sqrt(own[:pairs][alive]) * np.sqrt(own[pairs:][alive])))
             a = spec.fn(s, out=s)
     theory = pair_theory(activation, sigma_w2, bias_std**2, depth=depth, c0=c0, q0=q0, bias=bias)
     return pd.DataFrame({"layer": np.arange(1, depth + 1), "q": q, "c": c,

@@ -454,6 +454,27 @@ def test_same_seed_same_numbers_other_seed_other_numbers():
                               ["singular_value"])
 
 
+def test_pairs_with_a_dead_input_are_left_out_of_c():
+    # ReLU below a negative bias kills inputs one by one (every unit off, so the next layer is its biases alone):
+    # rebuild the network and average q12 / sqrt(q_a q_b) over the pairs whose inputs are both alive.
+    width, depth, bias, bias_std, std, seed = 100, 8, -1.0, 1e-20, 0.1414, 0
+    frame = prop.propagate_pair("relu", "normal", depth=depth, width=width, c0=0.9, bias=bias, bias_std=bias_std,
+                                init_params={"std": std}, seed=seed)
+    streams = prop._streams(seed, depth)
+    first, second = prop.input_pairs(width, 0.9, 1.0, prop.PAIRS, prop._generator(streams[0]))
+    a, partial = np.concatenate([first, second]), 0
+    for layer in range(1, depth + 1):
+        weights, biases = prop._layer("normal", {"std": std}, width, bias, bias_std, streams[layer])
+        s = a @ weights + biases
+        centred = s - bias
+        pairs = [(u, v) for u, v in zip(centred[:prop.PAIRS], centred[prop.PAIRS:]) if u @ u > 0 and v @ v > 0]
+        partial += 0 < len(pairs) < prop.PAIRS
+        expected = np.mean([u @ v / math.sqrt((u @ u) * (v @ v)) for u, v in pairs]) if pairs else math.nan
+        np.testing.assert_allclose(frame["c"].iloc[layer - 1], expected, rtol=1e-12)
+        a = np.maximum(s, 0.0)
+    assert partial >= 1 and frame["q"].iloc[-1] == 0 and np.isnan(frame["c"].iloc[-1])
+
+
 def test_a_layer_is_the_same_draw_whatever_the_depth():
     shallow = prop.jacobian_spectrum("tanh", "normal", depth=3, width=30, init_params={"std": 0.2}, seed=1)
     deep = prop.jacobian_spectrum("tanh", "normal", depth=9, width=30, init_params={"std": 0.2}, seed=1, layers=[3])

@@ -3,6 +3,7 @@
 import math
 import re
 
+import pandas as pd
 import pytest
 
 from playground import propagation as prop
@@ -69,6 +70,30 @@ def test_pair_verdict_at_an_infinite_depth_scale():
     frame = prop.propagate_pair("relu", initializer, depth=10, width=100, c0=0.5, init_params=params)
     text = explain.pair_verdict(frame, prop.phase_point("relu", 2.0, 0.0), 0.5).text
     assert text.startswith("With ξ_c = ∞ your 10 layers are no depth scale at all")
+
+
+def test_pair_verdict_tells_a_dead_signal_from_an_overflow():
+    # ReLU below a bias of -1 with sigma_w^2 = 2: the signal dies (q = 0 to float64 from some layer on), it does not
+    # overflow; at sigma_w^2 = 1e6 it overflows.
+    dead = prop.propagate_pair("relu", "normal", depth=10, width=100, c0=0.9, bias=-1.0, bias_std=1e-20,
+                               init_params={"std": math.sqrt(2.0 / 100)})
+    died = int(dead.loc[dead["q"] == 0, "layer"].min())
+    message = explain.pair_verdict(dead, prop.phase_point("relu", 2.0, 1e-40, bias=-1.0), 0.9)
+    assert message.tone == "warning" and "overflow" not in message.text
+    assert message.text.startswith(f"The signal died at layer {died}: ") and 1 < died < 10
+    assert f"q = {number(dead['q_theory'].iloc[-1])} and c = {number(dead['c_theory'].iloc[-1])}" in message.text
+    huge = prop.propagate_pair("relu", "normal", depth=200, width=50, c0=0.5, init_params={"std": 1e3})
+    assert huge["q"].isna().iloc[-1]
+    message = explain.pair_verdict(huge, prop.phase_point("relu", 5e7, 0.0), 0.5)
+    assert message.text == "The signal overflowed before layer 200: no correlation to measure at the end."
+
+
+def test_pair_verdict_where_every_pair_has_a_dead_input():
+    frame = pd.DataFrame({"layer": [1, 2], "q": [0.5, 0.03], "c": [0.8, math.nan], "q_theory": [0.5, 0.02],
+                          "c_theory": [0.8, 0.7]})
+    text = explain.pair_verdict(frame, prop.phase_point("relu", 2.0, 0.0, bias=-1.0), 0.9).text
+    assert text.startswith("At layer 2 every pair has an input whose units all sit at their bias")
+    assert "measured q = 0.03; the mean-field map says q = 0.02 and c = 0.7" in text
 
 
 def test_spectrum_verdict_sets_the_measurement_against_the_product_of_chi1():

@@ -61,3 +61,13 @@ def test_a_big_network_lowers_the_spectra_width_and_says_so(page):
     planned = plan.propagation(Network(depth=40, width=600))
     assert planned.jacobian_width < 600 and not math.isnan(planned.jacobian_width)
     assert any(f"The spectra use {planned.jacobian_width} units per layer instead of 600" in i.value for i in at.info)
+
+
+def test_a_signal_that_dies_is_called_dead_not_overflowed(page):
+    # ReLU below a bias of -1: every unit turns off within a few layers, and q is 0 to float64 from there on.
+    at = page({"view": "propagation", "depth": "10", "width": "100", "activation": "relu", "bias": "-1",
+               "bias_std": "1e-20", "init": "he_normal"})
+    assert not at.exception, [e.value for e in at.exception]
+    texts = [box.value for box in at.warning] + [box.value for box in at.info]
+    assert any(text.startswith("The signal died at layer ") for text in texts), texts
+    assert not any("overflowed" in text for text in texts)
