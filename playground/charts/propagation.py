@@ -123,12 +123,15 @@ def phase_diagram_chart(grid: pd.DataFrame, critical: pd.DataFrame, current: tup
     edge_columns = ["sigma_w2_low", "sigma_w2_high", "sigma_b2_low", "sigma_b2_high"]
     flat = alt.Chart(data.loc[has_flat, [*edge_columns, "flat"]]).mark_rect(**DENSE_MARK).encode(
         color=alt.Color("flat:N", scale=None), **edges)
-    clickable = data.drop(columns="flat").assign(alpha=np.where(has_flat, 0.0, 1.0).astype(np.float32))
+    # A flat cell is transparent here (its colour is underneath), so any colour in the scale's domain will do: with
+    # every value valid, Vega-Lite's one validity filter per cell keeps every cell clickable. (invalid=None instead
+    # tests each of x, x2, y, y2 and the colour as it draws each cell, five expressions where the filter is one.)
+    clickable = data.drop(columns="flat").assign(
+        alpha=np.where(has_flat, 0.0, 1.0).astype(np.float32),
+        xi_shown=np.where(has_flat, np.float32(XI_CLIP), data["xi_shown"]).astype(np.float32))
     cells = (
         alt.Chart(clickable)
-        # invalid=None: every cell clickable, a flat one too (transparent there); and no validity filter,
-        # another expression per cell.
-        .mark_rect(**DENSE_MARK, invalid=None, tooltip=text_tooltip(PHASE_TOOLTIP))
+        .mark_rect(**DENSE_MARK, tooltip=text_tooltip(PHASE_TOOLTIP))
         .encode(color=_xi_colour(low), opacity=alt.Opacity("alpha:Q", scale=None), **edges)
         .add_params(pick)
         # A name of its own: without one, Altair names the selection's view by a hash of the layer's JSON,

@@ -1,6 +1,7 @@
 """The phase diagram in a real browser: a click on a cell moves the sidebar's network there."""
 
 import math
+import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -54,5 +55,50 @@ def test_clicking_a_cell_moves_the_sidebar_to_it():
         assert not math.isclose(sigma_w2, 2.0)  # He's sigma_w^2 = 2 is not where the click was
         ARTIFACTS.mkdir(exist_ok=True)
         tab.screenshot(path=str(ARTIFACTS / "propagation.png"), full_page=True)
+        browser.close()
+    assert errors == []
+
+
+def _tooltip(tab) -> str:
+    return tab.evaluate("(document.getElementById('vg-tooltip-element') || {}).innerText || ''")
+
+
+def test_a_cell_without_a_depth_scale_is_clickable_too():
+    # ReLU below a bias of -1 without bias noise: the signal dies, xi_c is undefined and the bottom row is grey.
+    # Its cells are transparent in the clickable layer, which must still hold them.
+    with streamlit_server() as server, playwright_api.sync_playwright() as p:
+        browser = launch(p)
+        tab = browser.new_page(viewport={"width": 1400, "height": 1100})
+        errors = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.goto(f"{server.url}/?view=propagation&depth=4&width=100&activation=relu&bias=-1&bias_std=0.3")
+        wait_until_done(tab)
+        diagram = tab.locator(CHART).first
+        diagram.scroll_into_view_if_needed()
+        canvas = diagram.locator("canvas")
+        canvas.wait_for()
+        box = canvas.bounding_box()
+        x = box["x"] + 0.4 * box["width"]
+        # Up from the canvas's bottom edge (past the x axis) until the tooltip names a cell of the bottom row.
+        for y in range(int(box["y"] + box["height"]) - 2, int(box["y"] + box["height"] / 2), -2):
+            tab.mouse.move(x, y)
+            tab.wait_for_timeout(60)
+            text = _tooltip(tab)
+            if re.search(r"σ_b²\s+0\s", text + "\n"):
+                break
+        else:
+            raise AssertionError(f"no cell of the bottom row found; last tooltip {text!r}")
+        for attempt in range(6):
+            tab.mouse.click(x, y)
+            try:
+                tab.wait_for_function("() => location.search.includes('init=normal')", timeout=10_000)
+                break
+            except playwright_api.TimeoutError:
+                if attempt == 5:
+                    raise
+        wait_until_done(tab)
+        got = query(tab)
+        assert got["init"] == "normal" and float(got.get("bias_std", "0")) == 0.0
+        assert tab.get_by_text("The signal dies", exact=False).count() > 0
         browser.close()
     assert errors == []
