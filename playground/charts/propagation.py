@@ -212,7 +212,8 @@ def correlation_chart(pair: pd.DataFrame, *, c_star: float,
         tooltip=[alt.Tooltip("layer:Q", title="layer"), alt.Tooltip("source:N", title="source"),
                  alt.Tooltip("c:Q", title="c", format=".4~g")],
     )
-    subtitle = "Measured: mean over input pairs of q₁₂/√(q_a q_b). Dotted: the fixed point c*."
+    subtitle = ["Measured: mean over input pairs of q₁₂/√(q_a q_b),",
+                "a pair with a dead input (q = 0) left out. Dotted: the fixed point c*."]
     return alt.layer(*_with_limit_rule(lines, c_star, "c*", "c")).properties(
         title=alt.TitleParams(title, subtitle=subtitle, anchor="start"), height=LINE_HEIGHT)
 
