@@ -67,8 +67,11 @@ _LEGENDRE_X, _LEGENDRE_W = np.polynomial.legendre.leggauss(16)
 # beyond is below 1e-32.
 _REACH = 12
 # Breakpoints at +-2^k around every kink: they resolve tanh's and sigmoid's
-# transition (|s| ~ 1) and SELU's exponential at any spread of s.
-_SCALES = 2.0 ** np.arange(-10, 9)
+# transition (|s| ~ 1) and SELU's exponential at any spread of s. None below
+# 1/2: a panel narrower than the activation's own scale of 1 is smooth there
+# already (2^-10 to 2^-2 as well gave the same moments to within their own
+# rounding, over six activations, five biases and q from 1e-6 to 1e6).
+_SCALES = 2.0 ** np.arange(-1, 9)
 # Below this spread relative to the mean, N(mean, var) is a point mass to
 # float64 precision (the correction is var * f'' / 2).
 _POINT_MASS = 1e-8
